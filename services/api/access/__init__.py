@@ -1,0 +1,1 @@
+"""Who may see and do what. Every check of the platform goes through the functions here."""

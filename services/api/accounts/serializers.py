@@ -1,0 +1,43 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from accounts.models import Profile
+from workspaces.serializers import StrictModelSerializer, StrictSerializer
+
+
+class RegisterSerializer(StrictSerializer):
+    username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class UserCreatedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email"]
+
+
+class ProfileSerializer(StrictModelSerializer):
+    class Meta:
+        model = Profile
+        fields = ["display_name", "bio", "timezone"]
+
+
+class MeSerializer(StrictModelSerializer):
+    profile = ProfileSerializer(required=False)
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "first_name", "last_name", "profile", "date_joined"]
+        read_only_fields = ["id", "username", "date_joined"]
+
+
+class LogoutSerializer(StrictSerializer):
+    refresh = serializers.CharField()
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)

@@ -1,0 +1,1 @@
+"""Settings split by concern; `development`, `production` and `test` pick and adjust them."""

@@ -1,0 +1,25 @@
+"""The database: PostgreSQL with psycopg's connection pool when DATABASE_URL is set, else SQLite."""
+
+from .env import BASE_DIR, env
+
+if env("DATABASE_URL", default=""):
+    _database = env.db_url("DATABASE_URL")
+    _database["OPTIONS"] = {
+        # psycopg's pool keeps warm connections per process; Django then must not hold its own
+        # persistent connections (CONN_MAX_AGE 0 is required with the pool).
+        "pool": {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        },
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
+    }
+    _database["CONN_MAX_AGE"] = 0
+    _database["CONN_HEALTH_CHECKS"] = False
+else:
+    _database = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
+    }
+
+DATABASES = {"default": _database}

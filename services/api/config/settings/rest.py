@@ -1,0 +1,76 @@
+"""Django REST Framework, JWT, throttle rates, pagination, filtering and the OpenAPI schema."""
+
+from datetime import timedelta
+
+from .core import SECRET_KEY
+from .env import env
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
+        "core.throttling.BurstWriteThrottle",
+        "core.throttling.SustainedWriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("THROTTLE_RATE_ANON", default="100/hour"),
+        "user": env("THROTTLE_RATE_USER", default="1000/hour"),
+        "strict": env("THROTTLE_RATE_STRICT", default="5/minute"),
+        "burst": env("THROTTLE_RATE_BURST", default="20/minute"),
+        "sustained": env("THROTTLE_RATE_SUSTAINED", default="500/hour"),
+    },
+    # Trusted reverse-proxy hops in X-Forwarded-For (1 behind nginx); None trusts REMOTE_ADDR only.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.QuerySelectedPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "core.errors.envelope_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+PAGE_SIZE_DEFAULT = 20
+PAGE_SIZE_MAX = 100
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "LEEWAY": 0,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Taskboard API",
+    "DESCRIPTION": (
+        "The REST API of the reference platform: workspaces, projects, labels, tasks and comments, "
+        "JWT authentication, one error envelope for every failure."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+        "TaskPriorityEnum": "tasks.models.TaskPriority",
+        "RoleEnum": "workspaces.models.Role",
+    },
+}

@@ -1,0 +1,61 @@
+"""URL map of the api service. Route patterns double as the `route` label of the metrics."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from accounts import views as account_views
+from core.health import healthz, readyz
+from core.metrics import metrics_view
+from tasks.views import CommentViewSet, TaskViewSet
+from workspaces.views import LabelViewSet, MembershipViewSet, ProjectViewSet, WorkspaceViewSet
+
+router = SimpleRouter(use_regex_path=False)
+router.register("workspaces", WorkspaceViewSet, basename="workspace")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("labels", LabelViewSet, basename="label")
+router.register("tasks", TaskViewSet, basename="task")
+
+members = MembershipViewSet.as_view({"get": "list", "post": "create"})
+member = MembershipViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
+comments = CommentViewSet.as_view({"get": "list", "post": "create"})
+comment = CommentViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
+
+auth_patterns = [
+    path("register/", account_views.RegisterView.as_view(), name="register"),
+    path("token/", account_views.TokenObtainView.as_view(), name="token"),
+    path("token/refresh/", account_views.TokenRefreshView.as_view(), name="token-refresh"),
+    path("token/verify/", account_views.TokenVerifyView.as_view(), name="token-verify"),
+    path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("password/", account_views.PasswordChangeView.as_view(), name="password"),
+    path("me/", account_views.MeView.as_view(), name="me"),
+]
+
+api_v1_patterns = [
+    path("auth/", include(auth_patterns)),
+    path("workspaces/<int:workspace_id>/members/", members, name="member-list"),
+    path("workspaces/<int:workspace_id>/members/<int:user_id>/", member, name="member-detail"),
+    path("tasks/<int:task_id>/comments/", comments, name="comment-list"),
+    path("tasks/<int:task_id>/comments/<int:comment_id>/", comment, name="comment-detail"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
+]
+
+handler400 = "core.errors.bad_request_view"
+handler403 = "core.errors.permission_denied_view"
+handler404 = "core.errors.not_found_view"
+handler500 = "core.errors.server_error_view"

@@ -1,0 +1,52 @@
+"""The HTTP metrics of DESIGN.md and the /metrics exposition.
+
+Gunicorn runs several worker processes; with PROMETHEUS_MULTIPROC_DIR set, prometheus-client
+writes each process's samples to files there and /metrics aggregates them, so whichever worker
+answers a scrape reports the whole service.
+"""
+
+import os
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as PROCESS_REGISTRY
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total",
+    "HTTP requests answered, by route pattern and status.",
+    ["service", "method", "route", "status"],
+)
+HTTP_REQUEST_DURATION = Histogram(
+    "http_request_duration_seconds",
+    "Time from the request entering Django to the response leaving it.",
+    ["service", "method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    service = settings.SERVICE_NAME
+    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
+    HTTP_REQUEST_DURATION.labels(service, method, route).observe(seconds)
+
+
+def exposition() -> bytes:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+    return generate_latest(PROCESS_REGISTRY)
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.db import models
+
+from workspaces.models import Label, Project, Workspace
+
+
+class TaskStatus(models.TextChoices):
+    TODO = "todo", "To do"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class TaskPriority(models.IntegerChoices):
+    """Stored as a rank so that ordering by priority is an index scan, not a CASE expression."""
+
+    LOW = 1, "low"
+    MEDIUM = 2, "medium"
+    HIGH = 3, "high"
+    URGENT = 4, "urgent"
+
+
+class Task(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
+    # Denormalised from the project so that workspace-wide lists and visibility checks need no
+    # join; commands keep it equal to project.workspace (a task never changes project).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=20000)
+    status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.TODO)
+    priority = models.PositiveSmallIntegerField(
+        choices=TaskPriority.choices, default=TaskPriority.MEDIUM
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+    )
+    labels = models.ManyToManyField(Label, blank=True, related_name="tasks")
+    due_date = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        # One index per common list shape: a project's or workspace's tasks, filtered by status
+        # or priority or assignee, newest first; due-date ranges within a project.
+        indexes = [
+            models.Index(fields=["project", "status", "-id"], name="task_project_status"),
+            models.Index(fields=["project", "priority", "-id"], name="task_project_priority"),
+            models.Index(fields=["project", "due_date"], name="task_project_due"),
+            models.Index(fields=["workspace", "status", "-id"], name="task_ws_status"),
+            models.Index(fields=["workspace", "-updated_at"], name="task_ws_updated"),
+            models.Index(fields=["assignee", "status", "-id"], name="task_assignee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Comment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments"
+    )
+    body = models.TextField(max_length=10000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["task", "id"], name="comment_task_order")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.task_id}"

@@ -1,0 +1,100 @@
+"""Input validation and output shapes for tasks and comments."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from tasks.models import Comment, Task, TaskPriority, TaskStatus
+from workspaces.models import Label, Project
+from workspaces.queries import visible_workspace_ids
+from workspaces.serializers import StrictModelSerializer, StrictSerializer
+
+
+class PriorityField(serializers.ChoiceField):
+    """Priorities travel as names (`high`) and are stored as ranks, so they sort correctly."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[p.label for p in TaskPriority], **kwargs)
+
+    def to_internal_value(self, data: Any) -> int:  # type: ignore[override]
+        name = super().to_internal_value(data)
+        return next(p.value for p in TaskPriority if p.label == name)
+
+    def to_representation(self, value: Any) -> str:
+        return TaskPriority(value).label
+
+
+class VisibleProjectField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> Any:
+        user = self.context["request"].user
+        return Project.objects.filter(workspace_id__in=visible_workspace_ids(user))
+
+
+class VisibleLabelField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self) -> Any:
+        user = self.context["request"].user
+        return Label.objects.filter(workspace_id__in=visible_workspace_ids(user))
+
+
+class TaskSerializer(StrictModelSerializer):
+    project = VisibleProjectField()
+    status = serializers.ChoiceField(choices=TaskStatus.choices, default=TaskStatus.TODO)
+    priority = PriorityField(required=False, help_text="Defaults to `medium`.")
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), allow_null=True, required=False
+    )
+    labels = VisibleLabelField(many=True, required=False)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "project",
+            "workspace",
+            "title",
+            "description",
+            "status",
+            "priority",
+            "assignee",
+            "labels",
+            "due_date",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "workspace",
+            "version",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class TaskUpdateSerializer(StrictModelSerializer):
+    status = serializers.ChoiceField(choices=TaskStatus.choices, required=False)
+    priority = PriorityField(required=False)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(), allow_null=True, required=False
+    )
+    labels = VisibleLabelField(many=True, required=False)
+
+    class Meta:
+        model = Task
+        fields = ["title", "description", "status", "priority", "assignee", "labels", "due_date"]
+
+
+class CommentSerializer(StrictModelSerializer):
+    author_username = serializers.CharField(source="author.username", read_only=True, default=None)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "task", "author", "author_username", "body", "created_at", "updated_at"]
+        read_only_fields = ["id", "task", "author", "author_username", "created_at", "updated_at"]
+
+
+class CommentBodySerializer(StrictSerializer):
+    body = serializers.CharField(max_length=10000)

@@ -1,0 +1,137 @@
+"""HTTP endpoints for tasks and their comments. Validation in, command or query out."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from core.requests import AuthenticatedRequest
+from rest_framework.response import Response
+
+from access.permissions import IsAuthenticated, IsOwnerOrAdmin, IsOwnerOrReadOnly
+from core.conditional import etag_for_version, expected_version
+from tasks import commands
+from tasks.filters import TaskFilter
+from tasks.models import Comment, Task
+from tasks.queries import comment_list, task_list
+from tasks.serializers import (
+    CommentBodySerializer,
+    CommentSerializer,
+    TaskSerializer,
+    TaskUpdateSerializer,
+)
+from workspaces.views import ContractViewSet
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The task's ETag; a stale one is answered 412. Without it the last write wins.",
+)
+
+
+def _with_etag(response: Response, task: Task) -> Response:
+    response["ETag"] = etag_for_version(task.version)
+    return response
+
+
+class TaskViewSet(ContractViewSet):
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+    ordering_fields = ["id", "created_at", "updated_at", "due_date", "priority", "status", "title"]
+
+    def get_queryset(self) -> Any:
+        return task_list(user=self.request.user)
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "destroy":
+            return [IsOwnerOrAdmin()]
+        return [IsAuthenticated()]
+
+    def list(self, request: AuthenticatedRequest) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: AuthenticatedRequest) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        task = commands.task_create(actor=request.user, **serializer.validated_data)
+        response = Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+        return _with_etag(response, task)
+
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+        task = self.get_object()
+        return _with_etag(Response(self.get_serializer(task).data), task)
+
+    @extend_schema(request=TaskUpdateSerializer, parameters=[IF_MATCH])
+    def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
+        task = self.get_object()
+        serializer = TaskUpdateSerializer(
+            task, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        task = commands.task_update(
+            actor=request.user,
+            task_id=task.pk,
+            expected_version=expected_version(request),
+            **serializer.validated_data,
+        )
+        task = self.get_object()
+        return _with_etag(Response(self.get_serializer(task).data), task)
+
+    @extend_schema(parameters=[IF_MATCH])
+    def destroy(self, request: AuthenticatedRequest, pk: int) -> Response:
+        task = self.get_object()
+        commands.task_delete(
+            actor=request.user, task_id=task.pk, expected_version=expected_version(request)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentViewSet(ContractViewSet):
+    serializer_class = CommentSerializer
+    lookup_url_kwarg = "comment_id"
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no URL kwargs
+            return Comment.objects.none()
+        return comment_list(user=self.request.user, task_id=self.kwargs["task_id"])
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "destroy":
+            return [IsOwnerOrAdmin()]
+        return [IsOwnerOrReadOnly()]
+
+    def _task(self) -> Task:
+        return get_object_or_404(task_list(user=self.request.user), pk=self.kwargs["task_id"])
+
+    def list(self, request: AuthenticatedRequest, task_id: int) -> Response:
+        self._task()
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=CommentBodySerializer)
+    def create(self, request: AuthenticatedRequest, task_id: int) -> Response:
+        task = self._task()
+        serializer = CommentBodySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = commands.task_comment(actor=request.user, task=task, **serializer.validated_data)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: AuthenticatedRequest, task_id: int, comment_id: int) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=CommentBodySerializer)
+    def partial_update(self, request: AuthenticatedRequest, task_id: int, comment_id: int) -> Response:
+        comment: Comment = self.get_object()
+        serializer = CommentBodySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = commands.comment_edit(
+            actor=request.user, comment=comment, **serializer.validated_data
+        )
+        return Response(self.get_serializer(comment).data)
+
+    def destroy(self, request: AuthenticatedRequest, task_id: int, comment_id: int) -> Response:
+        commands.comment_delete(actor=request.user, comment=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from workspaces.models import Label, Membership, Project, Workspace
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    raw_id_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "created_at")
+    search_fields = ("name",)
+    inlines = [MembershipInline]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "workspace", "created_at")
+    list_select_related = ("workspace",)
+    search_fields = ("name",)
+    raw_id_fields = ("workspace", "created_by")
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "color", "workspace")
+    raw_id_fields = ("workspace",)

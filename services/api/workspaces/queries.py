@@ -1,0 +1,43 @@
+"""Reads of workspaces, memberships, projects and labels, limited to what the user may see."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from workspaces.models import Label, Membership, Project, Workspace
+
+
+def visible_workspace_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership, Any]:
+    """A subquery of the ids of the workspaces the user belongs to."""
+    return Membership.objects.filter(user_id=user.pk or 0).values("workspace_id")
+
+
+def workspace_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Workspace]:
+    """The user's workspaces, each annotated with the user's role in it (`my_role`)."""
+    role = Membership.objects.filter(workspace_id=OuterRef("pk"), user_id=user.pk or 0).values("role")
+    return (
+        Workspace.objects.filter(pk__in=visible_workspace_ids(user))
+        .annotate(my_role=Subquery(role[:1]))
+        .order_by("-id")
+    )
+
+
+def membership_list(
+    *, user: AbstractBaseUser | AnonymousUser, workspace_id: int
+) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(
+            workspace_id=workspace_id, workspace_id__in=visible_workspace_ids(user)
+        )
+        .select_related("user")
+        .order_by("id")
+    )
+
+
+def project_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]:
+    return Project.objects.filter(workspace_id__in=visible_workspace_ids(user)).order_by("-id")
+
+
+def label_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Label]:
+    return Label.objects.filter(workspace_id__in=visible_workspace_ids(user)).order_by("name", "id")

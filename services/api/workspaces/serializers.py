@@ -1,0 +1,108 @@
+"""Input validation and output shapes for workspaces, members, projects and labels."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from workspaces.models import Label, Membership, Project, Role, Workspace
+from workspaces.queries import visible_workspace_ids
+
+
+class StrictSerializer(serializers.Serializer):
+    """Rejects fields it does not know instead of ignoring them (mass assignment, typos)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
+        if isinstance(data, dict):
+            known = set(self.fields)
+            errors.update({name: ["Unknown field."] for name in sorted(set(data) - known)})
+            errors.update(
+                {
+                    name: ["This field is read-only."]
+                    for name in sorted(set(data) & known)
+                    if self.fields[name].read_only
+                }
+            )
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not errors or not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError({**exc.detail, **errors}) from None
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class StrictModelSerializer(StrictSerializer, serializers.ModelSerializer):
+    pass
+
+
+class VisibleWorkspaceField(serializers.PrimaryKeyRelatedField):
+    """A workspace id the requesting user belongs to; any other id reads as nonexistent."""
+
+    def get_queryset(self) -> Any:
+        request = self.context["request"]
+        return Workspace.objects.filter(pk__in=visible_workspace_ids(request.user))
+
+
+class WorkspaceSerializer(StrictModelSerializer):
+    role = serializers.CharField(source="my_role", read_only=True, default=Role.OWNER)
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "description", "role", "created_at", "updated_at"]
+        read_only_fields = ["id", "role", "created_at", "updated_at"]
+
+
+class MembershipSerializer(StrictModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    username = serializers.CharField(source="user.username", read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "username", "role", "created_at", "updated_at"]
+        read_only_fields = ["username", "created_at", "updated_at"]
+
+
+class MembershipRoleSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class TransferSerializer(StrictSerializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+
+
+class ProjectSerializer(StrictModelSerializer):
+    workspace = VisibleWorkspaceField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "workspace", "name", "description", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class ProjectUpdateSerializer(StrictModelSerializer):
+    class Meta:
+        model = Project
+        fields = ["name", "description"]
+
+
+class LabelSerializer(StrictModelSerializer):
+    workspace = VisibleWorkspaceField()
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+
+    class Meta:
+        model = Label
+        fields = ["id", "workspace", "name", "color", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class LabelUpdateSerializer(StrictModelSerializer):
+    color = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False)
+
+    class Meta:
+        model = Label
+        fields = ["name", "color"]

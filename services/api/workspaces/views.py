@@ -1,0 +1,203 @@
+"""HTTP endpoints for workspaces, members, projects and labels. Validation in, command out."""
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from core.requests import AuthenticatedRequest
+from rest_framework.response import Response
+
+from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
+from workspaces import commands
+from workspaces.filters import LabelFilter, ProjectFilter
+from workspaces.models import Membership
+from workspaces.queries import label_list, membership_list, project_list, workspace_list
+from workspaces.serializers import (
+    LabelSerializer,
+    LabelUpdateSerializer,
+    MembershipRoleSerializer,
+    MembershipSerializer,
+    ProjectSerializer,
+    ProjectUpdateSerializer,
+    TransferSerializer,
+    WorkspaceSerializer,
+)
+
+
+class ContractViewSet(viewsets.GenericViewSet):
+    """The method set of the contract: no PUT, only PATCH; integer ids only."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_converter = "int"
+
+
+class WorkspaceViewSet(ContractViewSet):
+    serializer_class = WorkspaceSerializer
+
+    def get_queryset(self) -> Any:
+        return workspace_list(user=self.request.user)
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "destroy":
+            return [IsOwner()]
+        return [IsAuthenticated()]
+
+    def list(self, request: AuthenticatedRequest) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: AuthenticatedRequest) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        workspace = commands.workspace_create(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(workspace).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
+        workspace = self.get_object()
+        serializer = self.get_serializer(workspace, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        commands.workspace_update(
+            actor=request.user, workspace=workspace, **serializer.validated_data
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def destroy(self, request: AuthenticatedRequest, pk: int) -> Response:
+        commands.workspace_delete(actor=request.user, workspace=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=TransferSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """Make another member the owner; the caller stays on as an admin."""
+        workspace = self.get_object()
+        serializer = TransferSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        membership = commands.workspace_transfer(
+            actor=request.user, workspace=workspace, new_owner=serializer.validated_data["user"]
+        )
+        return Response(MembershipSerializer(membership).data)
+
+
+class MembershipViewSet(ContractViewSet):
+    serializer_class = MembershipSerializer
+    lookup_field = "user_id"
+    lookup_url_kwarg = "user_id"
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no URL kwargs
+            return Membership.objects.none()
+        return membership_list(user=self.request.user, workspace_id=self.kwargs["workspace_id"])
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "destroy":
+            return [IsOwnerOrAdmin()]
+        return [IsAuthenticated()]
+
+    def _workspace(self) -> Any:
+        return get_object_or_404(
+            workspace_list(user=self.request.user), pk=self.kwargs["workspace_id"]
+        )
+
+    def list(self, request: AuthenticatedRequest, workspace_id: int) -> Response:
+        self._workspace()
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: AuthenticatedRequest, workspace_id: int) -> Response:
+        workspace = self._workspace()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = commands.member_add(
+            actor=request.user,
+            workspace=workspace,
+            user=serializer.validated_data["user"],
+            role=serializer.validated_data["role"],
+        )
+        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: AuthenticatedRequest, workspace_id: int, user_id: int) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=MembershipRoleSerializer)
+    def partial_update(self, request: AuthenticatedRequest, workspace_id: int, user_id: int) -> Response:
+        membership: Membership = self.get_object()
+        serializer = MembershipRoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = commands.member_change_role(
+            actor=request.user, membership=membership, role=serializer.validated_data["role"]
+        )
+        return Response(self.get_serializer(membership).data)
+
+    def destroy(self, request: AuthenticatedRequest, workspace_id: int, user_id: int) -> Response:
+        commands.member_remove(actor=request.user, membership=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _WorkspaceScopedViewSet(ContractViewSet):
+    """Projects and labels: read by members, written by admins (the commands check the role)."""
+
+    update_serializer_class: Any
+    create_command: Any
+    update_command: Any
+    delete_command: Any
+    entity: str
+
+    def list(self, request: AuthenticatedRequest) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def create(self, request: AuthenticatedRequest) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = self.create_command(actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
+        instance = self.get_object()
+        serializer = self.update_serializer_class(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = self.update_command(
+            actor=request.user, **{self.entity: instance}, **serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)
+
+    def destroy(self, request: AuthenticatedRequest, pk: int) -> Response:
+        self.delete_command(actor=request.user, **{self.entity: self.get_object()})
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProjectViewSet(_WorkspaceScopedViewSet):
+    serializer_class = ProjectSerializer
+    update_serializer_class = ProjectUpdateSerializer
+    filterset_class = ProjectFilter
+    ordering_fields = ["id", "name", "created_at", "updated_at"]
+    create_command = staticmethod(commands.project_create)
+    update_command = staticmethod(commands.project_update)
+    delete_command = staticmethod(commands.project_delete)
+    entity = "project"
+
+    def get_queryset(self) -> Any:
+        return project_list(user=self.request.user)
+
+
+class LabelViewSet(_WorkspaceScopedViewSet):
+    serializer_class = LabelSerializer
+    update_serializer_class = LabelUpdateSerializer
+    filterset_class = LabelFilter
+    ordering_fields = ["id", "name", "created_at"]
+    create_command = staticmethod(commands.label_create)
+    update_command = staticmethod(commands.label_update)
+    delete_command = staticmethod(commands.label_delete)
+    entity = "label"
+
+    def get_queryset(self) -> Any:
+        return label_list(user=self.request.user)
