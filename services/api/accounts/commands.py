@@ -43,9 +43,7 @@ def profile_get(*, user: User) -> Profile:
 
 
 @transaction.atomic
-def user_update(
-    *, user: Any, profile: dict[str, Any] | None = None, **changes: Any
-) -> User:
+def user_update(*, user: Any, profile: dict[str, Any] | None = None, **changes: Any) -> User:
     email = changes.get("email")
     if email and UserModel.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": ["A user with that email already exists."]})

@@ -4,7 +4,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from core.requests import AuthenticatedRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
@@ -18,6 +17,7 @@ from accounts.serializers import (
     RegisterSerializer,
     UserCreatedSerializer,
 )
+from core.requests import AuthenticatedRequest
 from core.throttling import StrictRateThrottle
 
 

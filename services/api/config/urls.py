@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as account_views
 from core.health import healthz, readyz
 from core.metrics import metrics_view
+from eventstore.views import WorkspaceAuditView
 from tasks.views import CommentViewSet, TaskViewSet
 from workspaces.views import LabelViewSet, MembershipViewSet, ProjectViewSet, WorkspaceViewSet
 
@@ -40,6 +41,7 @@ api_v1_patterns = [
     path("auth/", include(auth_patterns)),
     path("workspaces/<int:workspace_id>/members/", members, name="member-list"),
     path("workspaces/<int:workspace_id>/members/<int:user_id>/", member, name="member-detail"),
+    path("workspaces/<int:workspace_id>/audit/", WorkspaceAuditView.as_view(), name="audit"),
     path("tasks/<int:task_id>/comments/", comments, name="comment-list"),
     path("tasks/<int:task_id>/comments/<int:comment_id>/", comment, name="comment-detail"),
     *router.urls,

@@ -62,6 +62,10 @@ _CODES_BY_EXCEPTION: tuple[tuple[type[exceptions.APIException], str], ...] = (
 )
 
 
+# DRF's catch-all codes, too vague for clients: the status's own code is used instead.
+_GENERIC_CODES = frozenset({"error", "invalid"})
+
+
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The resource was changed by another request. Reload it and retry."
@@ -104,8 +108,8 @@ def _code_for(exc: exceptions.APIException) -> str:
         if isinstance(exc, exception_class):
             return code
     declared = getattr(exc, "default_code", None)
-    if declared in DEFAULT_CODES.values():
-        return str(declared)
+    if isinstance(declared, str) and declared not in _GENERIC_CODES:
+        return declared
     return DEFAULT_CODES.get(exc.status_code, "error")
 
 

@@ -47,6 +47,13 @@ class CursorPagination(pagination.CursorPagination):
     # OrderingFilter may order by other fields through `?ordering=`.
     ordering = "-id"
 
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> Any:
+        # A view whose natural order is oldest first (a history) says so with cursor_ordering.
+        ordering = getattr(view, "cursor_ordering", None)
+        if ordering:
+            return (ordering,)
+        return super().get_ordering(request, queryset, view)
+
 
 class QuerySelectedPagination(pagination.BasePagination):
     """Delegates each request to the strategy its query string selects."""

@@ -5,6 +5,6 @@ from rest_framework.request import Request
 
 
 class AuthenticatedRequest(Request):
-    """A DRF request behind IsAuthenticated (or stricter): `user` is a real user, never anonymous."""
+    """A DRF request behind IsAuthenticated (or stricter): `user` is never anonymous."""
 
     user: User

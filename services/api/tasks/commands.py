@@ -1,8 +1,9 @@
-"""Writes on tasks and comments: the only code that changes them.
+"""Commands on tasks and comments: the only way either changes.
 
-Each command takes the actor, checks the role through access_*, locks the task row, checks the
-expected version when the client sent one (If-Match), applies one change and bumps the version
-by one, all in one transaction.
+Each command, in one transaction: checks the role (access_*), loads the aggregate (snapshot plus
+later events), checks the version the client expects (If-Match), decides its events, appends
+them after the version it loaded (a concurrent writer makes that fail with 409), applies them
+to the read models and writes their outbox rows.
 """
 
 import datetime
@@ -12,37 +13,71 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from access.checks import access_can_delete_task, access_require_role
 from core.errors import PreconditionFailed
+from eventstore.ids import allocate_id
+from eventstore.store import NewEvent, append
+from tasks import aggregate
+from tasks import events as ev
+from tasks.aggregate import TaskState
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
+from tasks.projection import project
 from workspaces.models import Label, Membership, Project, Role
 
 
-def _lock(task_id: int, expected_version: int | None) -> Task:
-    task = Task.objects.select_for_update().get(pk=task_id)
-    if expected_version is not None and task.version != expected_version:
+def _load(task_id: int) -> TaskState:
+    state = aggregate.load(task_id)
+    if state is None or state.deleted:
+        raise Http404("No such task.")
+    return state
+
+
+def _check_version(state: TaskState, expected_version: int | None) -> None:
+    if expected_version is not None and state.version != expected_version:
         raise PreconditionFailed(
-            f"The task is at version {task.version}, not {expected_version}. Reload it and retry."
+            f"The task is at version {state.version}, not {expected_version}. Reload it and retry."
         )
-    return task
 
 
-def _check_assignee(workspace_id: int, assignee: User | None) -> None:
-    if assignee is None:
+def _commit(
+    *, actor: User, state: TaskState | None, stream_state: TaskState, new: list[NewEvent]
+) -> TaskState:
+    """Appends the events, projects them, and snapshots when due. Returns the new state."""
+    previous_version = state.version if state else 0
+    records = append(
+        stream=ev.task_stream(stream_state.id),
+        expected_version=previous_version,
+        events=new,
+        workspace_id=stream_state.workspace_id,
+        actor_id=actor.pk,
+        group=ev.project_group(stream_state.project_id),
+    )
+    current = state
+    for record in records:
+        project(record)
+        current = aggregate.apply(current, record)
+    assert current is not None  # noqa: S101 - at least one event was appended
+    aggregate.snapshot_if_due(previous_version, current)
+    return current
+
+
+def _check_assignee(workspace_id: int, assignee_id: int | None) -> None:
+    if assignee_id is None:
         return
-    if not Membership.objects.filter(workspace_id=workspace_id, user_id=assignee.pk).exists():
+    if not Membership.objects.filter(workspace_id=workspace_id, user_id=assignee_id).exists():
         raise ValidationError(
-            {"assignee": [f'Invalid pk "{assignee.pk}" - object does not exist.']}
+            {"assignee": [f'Invalid pk "{assignee_id}" - object does not exist.']}
         )
 
 
-def _check_labels(workspace_id: int, labels: Iterable[Label]) -> list[Label]:
+def _label_ids(workspace_id: int, labels: Iterable[Label]) -> list[int]:
     labels = list(labels)
     foreign = [label.pk for label in labels if label.workspace_id != workspace_id]
     if foreign:
         raise ValidationError({"labels": [f'Invalid pk "{foreign[0]}" - object does not exist.']})
-    return labels
+    return sorted({label.pk for label in labels})
 
 
 @transaction.atomic
@@ -59,93 +94,133 @@ def task_create(
     due_date: datetime.date | None = None,
 ) -> Task:
     access_require_role(actor, project.workspace_id, Role.MEMBER)
-    _check_assignee(project.workspace_id, assignee)
-    labels = _check_labels(project.workspace_id, labels)
-    task = Task.objects.create(
-        project=project,
-        workspace_id=project.workspace_id,
-        title=title,
-        description=description,
-        status=status,
-        priority=priority,
-        assignee=assignee,
-        due_date=due_date,
-        created_by=actor,
+    assignee_id = assignee.pk if assignee else None
+    _check_assignee(project.workspace_id, assignee_id)
+    data: dict[str, Any] = {
+        "id": allocate_id(Task),
+        "project_id": project.pk,
+        "workspace_id": project.workspace_id,
+        "title": title,
+        "description": description,
+        "status": str(status),
+        "priority": int(priority),
+        "assignee_id": assignee_id,
+        "label_ids": _label_ids(project.workspace_id, labels),
+        "due_date": due_date.isoformat() if due_date else None,
+        "created_by_id": actor.pk,
+    }
+    stream_state = TaskState(
+        id=data["id"], project_id=project.pk, workspace_id=project.workspace_id
     )
-    if labels:
-        task.labels.set(labels)
-    return task
+    _commit(
+        actor=actor, state=None, stream_state=stream_state, new=[NewEvent(ev.TASK_CREATED, data)]
+    )
+    return Task.objects.get(pk=data["id"])
 
 
-# The PATCH fields each single-purpose change applies, in the order they are applied.
-_CHANGES = ("title", "description", "status", "priority", "assignee", "labels", "due_date")
+def _changes_as_events(state: TaskState, changes: dict[str, Any]) -> list[NewEvent]:
+    """One event per field whose value really changes, in the catalogue's order."""
+    wanted: dict[str, Any] = {}
+    if "title" in changes:
+        wanted["title"] = changes["title"]
+    if "description" in changes:
+        wanted["description"] = changes["description"]
+    if "status" in changes:
+        wanted["status"] = str(changes["status"])
+    if "priority" in changes:
+        wanted["priority"] = int(changes["priority"])
+    if "assignee" in changes:
+        wanted["assignee_id"] = changes["assignee"].pk if changes["assignee"] else None
+        _check_assignee(state.workspace_id, wanted["assignee_id"])
+    if "labels" in changes:
+        wanted["label_ids"] = _label_ids(state.workspace_id, changes["labels"])
+    if "due_date" in changes:
+        wanted["due_date"] = changes["due_date"].isoformat() if changes["due_date"] else None
+
+    new = []
+    for field, event_type in ev.FIELD_EVENTS.items():
+        if field in wanted and wanted[field] != getattr(state, field):
+            new.append(
+                NewEvent(
+                    event_type, {field: wanted[field], f"previous_{field}": getattr(state, field)}
+                )
+            )
+    return new
 
 
 @transaction.atomic
 def task_update(
-    *,
-    actor: User,
-    task_id: int,
-    expected_version: int | None = None,
-    **changes: Any,
+    *, actor: User, task_id: int, expected_version: int | None = None, **changes: Any
 ) -> Task:
-    """Applies a PATCH: every field that really changes bumps the version by one."""
-    task = _lock(task_id, expected_version)
-    access_require_role(actor, task.workspace_id, Role.MEMBER)
-    if "assignee" in changes:
-        _check_assignee(task.workspace_id, changes["assignee"])
-    if "labels" in changes:
-        changes["labels"] = _check_labels(task.workspace_id, changes["labels"])
-
-    applied = 0
-    for field in _CHANGES:
-        if field not in changes:
-            continue
-        value = changes[field]
-        if field == "labels":
-            new_ids = {label.pk for label in value}
-            if new_ids != set(task.labels.values_list("pk", flat=True)):
-                task.labels.set(value)
-                applied += 1
-        elif getattr(task, field) != value:
-            setattr(task, field, value)
-            applied += 1
-    if applied:
-        task.version += applied
-        task.save()
-    return task
+    """Applies a PATCH: every field that really changes is one event and one version."""
+    state = _load(task_id)
+    access_require_role(actor, state.workspace_id, Role.MEMBER)
+    _check_version(state, expected_version)
+    new = _changes_as_events(state, changes)
+    if new:
+        _commit(actor=actor, state=state, stream_state=state, new=new)
+    return Task.objects.get(pk=task_id)
 
 
 @transaction.atomic
-def task_delete(
-    *, actor: User, task_id: int, expected_version: int | None = None
-) -> None:
-    task = _lock(task_id, expected_version)
-    role = access_require_role(actor, task.workspace_id, Role.MEMBER)
-    if not access_can_delete_task(actor, role, task):
+def task_delete(*, actor: User, task_id: int, expected_version: int | None = None) -> None:
+    state = _load(task_id)
+    role = access_require_role(actor, state.workspace_id, Role.MEMBER)
+    if not access_can_delete_task(actor, role, Task(created_by_id=state.created_by_id)):
         raise PermissionDenied("Members delete only the tasks they created.")
-    task.delete()
+    _check_version(state, expected_version)
+    _commit(actor=actor, state=state, stream_state=state, new=[NewEvent(ev.TASK_DELETED, {})])
 
 
 @transaction.atomic
 def task_comment(*, actor: User, task: Task, body: str) -> Comment:
-    access_require_role(actor, task.workspace_id, Role.MEMBER)
-    return Comment.objects.create(task=task, author=actor, body=body)
+    state = _load(task.pk)
+    access_require_role(actor, state.workspace_id, Role.MEMBER)
+    comment_id = allocate_id(Comment)
+    data = {"comment_id": comment_id, "author_id": actor.pk, "body": body}
+    _commit(actor=actor, state=state, stream_state=state, new=[NewEvent(ev.TASK_COMMENTED, data)])
+    return Comment.objects.select_related("author").get(pk=comment_id)
 
 
 @transaction.atomic
 def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
-    access_require_role(actor, comment.task.workspace_id, Role.MEMBER)
+    state = _load(comment.task_id)
+    access_require_role(actor, state.workspace_id, Role.MEMBER)
     if comment.author_id != actor.pk:
         raise PermissionDenied("Only the author may edit a comment.")
-    comment.body = body
-    comment.save(update_fields=["body", "updated_at"])
-    return comment
+    if body != comment.body:
+        data = {"comment_id": comment.pk, "body": body}
+        _commit(
+            actor=actor,
+            state=state,
+            stream_state=state,
+            new=[NewEvent(ev.TASK_COMMENT_EDITED, data)],
+        )
+    return Comment.objects.select_related("author").get(pk=comment.pk)
 
 
 @transaction.atomic
 def comment_delete(*, actor: User, comment: Comment) -> None:
-    role = access_require_role(actor, comment.task.workspace_id, Role.VIEWER)
+    state = _load(comment.task_id)
+    # Authors delete their own comments while they may still write (member or above);
+    # admins and owners delete any.
+    role = access_require_role(actor, state.workspace_id, Role.MEMBER)
     if comment.author_id != actor.pk and role not in (Role.ADMIN, Role.OWNER):
         raise PermissionDenied("Only the author or a workspace admin may delete a comment.")
-    comment.delete()
+    data = {"comment_id": comment.pk}
+    _commit(
+        actor=actor, state=state, stream_state=state, new=[NewEvent(ev.TASK_COMMENT_DELETED, data)]
+    )
+
+
+def tasks_delete_with_projects(*, actor: User, project_ids: list[int]) -> int:
+    """Records TaskDeleted on every task of projects about to be deleted, so that history,
+    temporal queries and live updates see the deletion the database cascade performs.
+    The caller (project_delete, workspace_delete) has already checked the actor's role."""
+    task_ids = list(
+        Task.objects.filter(project_id__in=project_ids).order_by("id").values_list("id", flat=True)
+    )
+    for task_id in task_ids:
+        state = _load(task_id)
+        _commit(actor=actor, state=state, stream_state=state, new=[NewEvent(ev.TASK_DELETED, {})])
+    return len(task_ids)

@@ -1,18 +1,19 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
+from core.filters import IdFilter
 from tasks.models import Task, TaskPriority, TaskStatus
 
 
 class TaskFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
-    workspace = django_filters.NumberFilter(field_name="workspace_id")
+    project = IdFilter(field_name="project_id")
+    workspace = IdFilter(field_name="workspace_id")
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
     priority = django_filters.ChoiceFilter(
         choices=[(p.label, p.label) for p in TaskPriority], method="filter_priority"
     )
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
-    label = django_filters.NumberFilter(field_name="labels__id")
+    assignee = IdFilter(field_name="assignee_id")
+    label = IdFilter(field_name="labels__id")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     search = django_filters.CharFilter(method="filter_search", max_length=200)

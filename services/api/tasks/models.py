@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from workspaces.models import Label, Project, Workspace
 
@@ -39,12 +40,14 @@ class Task(models.Model):
     )
     labels = models.ManyToManyField(Label, blank=True, related_name="tasks")
     due_date = models.DateField(null=True, blank=True)
+    # The version of the last event applied: the ETag, and the projection's per-stream checkpoint.
     version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Projected from the events' times (not auto_now), so that a rebuild reproduces them.
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         # One index per common list shape: a project's or workspace's tasks, filtered by status
@@ -68,8 +71,8 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="comments"
     )
     body = models.TextField(max_length=10000)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["task", "id"], name="comment_task_order")]

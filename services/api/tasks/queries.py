@@ -1,8 +1,16 @@
 """Reads of tasks and comments, limited to the workspaces the user belongs to."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.http import Http404
 
+from access.checks import access_role
+from core.errors import Gone
+from eventstore.models import Event
+from tasks.aggregate import TaskState, load_as_of
+from tasks.events import task_stream
 from tasks.models import Comment, Task
 from workspaces.queries import visible_workspace_ids
 
@@ -22,3 +30,34 @@ def comment_list(*, user: AbstractBaseUser | AnonymousUser, task_id: int) -> Que
         .select_related("author", "task")
         .order_by("id")
     )
+
+
+def _visible_stream_workspace(user: AbstractBaseUser | AnonymousUser, task_id: int) -> None:
+    """404 unless the task's stream exists and belongs to one of the user's workspaces."""
+    workspace_id = (
+        Event.objects.filter(stream=task_stream(task_id))
+        .order_by("version")
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
+    if workspace_id is None or access_role(user, workspace_id) is None:
+        raise Http404("No such task.")
+
+
+def task_history(*, user: AbstractBaseUser | AnonymousUser, task_id: int) -> QuerySet[Event]:
+    """The task's events, oldest first; also for deleted tasks."""
+    _visible_stream_workspace(user, task_id)
+    return Event.objects.filter(stream=task_stream(task_id)).order_by("version")
+
+
+def task_as_of(
+    *, user: AbstractBaseUser | AnonymousUser, task_id: int, instant: datetime
+) -> TaskState:
+    """The task as it was at `instant`: 404 before it existed, 410 once it was deleted."""
+    _visible_stream_workspace(user, task_id)
+    state = load_as_of(task_id, instant)
+    if state is None:
+        raise Http404("The task did not exist at that time.")
+    if state.deleted:
+        raise Gone("The task had been deleted by that time.")
+    return state

@@ -1,5 +1,6 @@
 """Input validation and output shapes for tasks and comments."""
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -98,3 +99,37 @@ class CommentSerializer(StrictModelSerializer):
 
 class CommentBodySerializer(StrictSerializer):
     body = serializers.CharField(max_length=10000)
+
+
+class _StateDateTimeField(serializers.DateTimeField):
+    """Aggregate state keeps times as ISO strings; render them like the model's datetimes."""
+
+    def to_representation(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return super().to_representation(value)
+
+
+class TaskStateSerializer(serializers.Serializer):
+    """A task as it was at an instant (`?as_of=`), rendered like the current task."""
+
+    id = serializers.IntegerField()
+    project = serializers.IntegerField(source="project_id")
+    workspace = serializers.IntegerField(source="workspace_id")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.CharField()
+    priority = PriorityField()
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    labels = serializers.ListField(source="label_ids", child=serializers.IntegerField())
+    due_date = serializers.DateField(allow_null=True)
+    version = serializers.IntegerField()
+    created_by = serializers.IntegerField(source="created_by_id", allow_null=True)
+    created_at = _StateDateTimeField()
+    updated_at = _StateDateTimeField()
+
+
+class AsOfSerializer(StrictSerializer):
+    as_of = serializers.DateTimeField(
+        help_text="An ISO-8601 instant; the task is shown as it was then."
+    )

@@ -6,19 +6,23 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from core.requests import AuthenticatedRequest
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access.permissions import IsAuthenticated, IsOwnerOrAdmin, IsOwnerOrReadOnly
 from core.conditional import etag_for_version, expected_version
+from core.requests import AuthenticatedRequest
+from eventstore.serializers import EventSerializer
 from tasks import commands
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
-from tasks.queries import comment_list, task_list
+from tasks.queries import comment_list, task_as_of, task_history, task_list
 from tasks.serializers import (
+    AsOfSerializer,
     CommentBodySerializer,
     CommentSerializer,
     TaskSerializer,
+    TaskStateSerializer,
     TaskUpdateSerializer,
 )
 from workspaces.views import ContractViewSet
@@ -60,9 +64,42 @@ class TaskViewSet(ContractViewSet):
         response = Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
         return _with_etag(response, task)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATETIME,
+                description=(
+                    "Show the task as it was at this ISO-8601 instant: 404 before it existed, "
+                    "410 once it had been deleted."
+                ),
+            )
+        ]
+    )
     def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+        if "as_of" in request.query_params:
+            return self._as_of(request, pk)
         task = self.get_object()
         return _with_etag(Response(self.get_serializer(task).data), task)
+
+    def _as_of(self, request: AuthenticatedRequest, pk: int) -> Response:
+        params = AsOfSerializer(data={"as_of": request.query_params["as_of"]})
+        params.is_valid(raise_exception=True)
+        state = task_as_of(user=request.user, task_id=pk, instant=params.validated_data["as_of"])
+        response = Response(TaskStateSerializer(state).data)
+        response["ETag"] = etag_for_version(state.version)
+        return response
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """The task's events, oldest first (deleted tasks keep their history)."""
+        page = self.paginate_queryset(task_history(user=request.user, task_id=pk))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @property
+    def cursor_ordering(self) -> str | None:
+        return "version" if self.action == "history" else None
 
     @extend_schema(request=TaskUpdateSerializer, parameters=[IF_MATCH])
     def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -123,7 +160,9 @@ class CommentViewSet(ContractViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=CommentBodySerializer)
-    def partial_update(self, request: AuthenticatedRequest, task_id: int, comment_id: int) -> Response:
+    def partial_update(
+        self, request: AuthenticatedRequest, task_id: int, comment_id: int
+    ) -> Response:
         comment: Comment = self.get_object()
         serializer = CommentBodySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

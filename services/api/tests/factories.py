@@ -1,11 +1,17 @@
 """factory_boy factories for the domain. Related objects are created through the same models
 the commands write, so a factory-built world is one the API could have built."""
 
+from typing import Any
+
 import factory
 from django.contrib.auth import get_user_model
 
 from accounts.models import Profile
-from tasks.models import Comment, Task
+from eventstore.ids import allocate_id
+from eventstore.store import NewEvent, append, stream_version
+from tasks.events import TASK_COMMENTED, TASK_CREATED, TASK_DESCRIBED, project_group, task_stream
+from tasks.models import Comment, Task, TaskPriority, TaskStatus
+from tasks.projection import project as project_event
 from workspaces.models import Label, Membership, Project, Role, Workspace
 
 PASSWORD = "correct-horse-battery-staple"
@@ -60,18 +66,59 @@ class LabelFactory(factory.django.DjangoModelFactory):
 
 
 class TaskFactory(factory.django.DjangoModelFactory):
+    """Tasks exist only as event streams plus their projection, so the factory appends the
+    events a command would (without the role checks, so tests can set up any world)."""
+
     class Meta:
         model = Task
-        skip_postgeneration_save = True
 
     project = factory.SubFactory(ProjectFactory)
-    workspace = factory.LazyAttribute(lambda t: t.project.workspace)
     title = factory.Sequence(lambda n: f"Task {n}")
+    description = ""
+    status = TaskStatus.TODO
+    priority = TaskPriority.MEDIUM
+    assignee = None
+    due_date = None
+    created_by = None
+    labels: list[Label] = []
+    version = 1
 
-    @factory.post_generation
-    def labels(self, create: bool, extracted: object, **kwargs: object) -> None:
-        if create and extracted:
-            self.labels.set(extracted)  # type: ignore[attr-defined]
+    @classmethod
+    def _create(cls, model_class: type[Task], *args: Any, **kwargs: Any) -> Task:
+        project = kwargs["project"]
+        due_date = kwargs["due_date"]
+        data = {
+            "id": allocate_id(Task),
+            "project_id": project.pk,
+            "workspace_id": project.workspace_id,
+            "title": kwargs["title"],
+            "description": kwargs["description"],
+            "status": str(kwargs["status"]),
+            "priority": int(kwargs["priority"]),
+            "assignee_id": kwargs["assignee"].pk if kwargs["assignee"] else None,
+            "label_ids": sorted(label.pk for label in kwargs["labels"]),
+            "due_date": due_date.isoformat() if due_date else None,
+            "created_by_id": kwargs["created_by"].pk if kwargs["created_by"] else None,
+        }
+        # Extra no-op events bring the stream to the version the test asks for.
+        padding = [NewEvent(TASK_DESCRIBED, {"description": data["description"]})] * (
+            kwargs["version"] - 1
+        )
+        _append_and_project(data["id"], project, [NewEvent(TASK_CREATED, data), *padding])
+        return Task.objects.get(pk=data["id"])
+
+
+def _append_and_project(task_id: int, project: Project, new: list[NewEvent]) -> None:
+    records = append(
+        stream=task_stream(task_id),
+        expected_version=stream_version(task_stream(task_id)),
+        events=new,
+        workspace_id=project.workspace_id,
+        actor_id=None,
+        group=project_group(project.pk),
+    )
+    for record in records:
+        project_event(record)
 
 
 class CommentFactory(factory.django.DjangoModelFactory):
@@ -81,3 +128,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
     task = factory.SubFactory(TaskFactory)
     author = factory.SubFactory(UserFactory)
     body = "A comment."
+
+    @classmethod
+    def _create(cls, model_class: type[Comment], *args: Any, **kwargs: Any) -> Comment:
+        task = kwargs["task"]
+        data = {
+            "comment_id": allocate_id(Comment),
+            "author_id": kwargs["author"].pk,
+            "body": kwargs["body"],
+        }
+        _append_and_project(task.pk, task.project, [NewEvent(TASK_COMMENTED, data)])
+        return Comment.objects.get(pk=data["comment_id"])

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class WorkspacesConfig(AppConfig):
     name = "workspaces"
     verbose_name = "Workspaces, members, projects and labels"
+
+    def ready(self) -> None:
+        # Registers this app's event types, so reading the log never meets an unknown one.
+        from workspaces import events  # noqa: F401

@@ -5,8 +5,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils import timezone
 
 from access.checks import access_can_grant, access_require_role
+from tasks.commands import tasks_delete_with_projects
+from workspaces import events
 from workspaces.models import Label, Membership, Project, Role, Workspace
 
 
@@ -14,23 +18,52 @@ from workspaces.models import Label, Membership, Project, Role, Workspace
 def workspace_create(*, actor: User, name: str, description: str = "") -> Workspace:
     workspace = Workspace.objects.create(name=name, description=description, created_by=actor)
     Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
+    _record(actor, workspace.pk, f"workspace-{workspace.pk}", events.WORKSPACE_CREATED, name=name)
     return workspace
+
+
+def _record(actor: User, workspace_id: int, stream: str, event_type: str, **data: Any) -> None:
+    events.record(
+        actor=actor, workspace_id=workspace_id, stream=stream, event_type=event_type, data=data
+    )
+
+
+def _changed(instance: Any, changes: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Applies the changes to the instance; returns those that differ from what it had."""
+    changed = {}
+    for field in fields:
+        if field in changes and getattr(instance, field) != changes[field]:
+            changed[field] = changes[field]
+            setattr(instance, field, changes[field])
+    return changed
 
 
 @transaction.atomic
 def workspace_update(*, actor: User, workspace: Workspace, **changes: Any) -> Workspace:
     access_require_role(actor, workspace.pk, Role.ADMIN)
-    for field in ("name", "description"):
-        if field in changes:
-            setattr(workspace, field, changes[field])
-    workspace.save()
+    _lock_workspace(workspace.pk)
+    changed = _changed(workspace, changes, ("name", "description"))
+    if changed:
+        workspace.save()
+        stream = f"workspace-{workspace.pk}"
+        _record(actor, workspace.pk, stream, events.WORKSPACE_UPDATED, **changed)
     return workspace
 
 
 @transaction.atomic
 def workspace_delete(*, actor: User, workspace: Workspace) -> None:
     access_require_role(actor, workspace.pk, Role.OWNER)
+    stream = f"workspace-{workspace.pk}"
+    _record(actor, workspace.pk, stream, events.WORKSPACE_DELETED, name=workspace.name)
+    project_ids = list(workspace.projects.values_list("id", flat=True))
+    tasks_delete_with_projects(actor=actor, project_ids=project_ids)
     workspace.delete()
+
+
+def _lock_workspace(workspace_id: int) -> None:
+    """Serialises membership changes of one workspace: the one-owner invariant is checked by
+    counting owners, which is only safe while no concurrent change can commit in between."""
+    Workspace.objects.select_for_update().filter(pk=workspace_id).first()
 
 
 def _owner_count(workspace_id: int) -> int:
@@ -38,25 +71,26 @@ def _owner_count(workspace_id: int) -> int:
 
 
 @transaction.atomic
-def member_add(
-    *, actor: User, workspace: Workspace, user: User, role: Role
-) -> Membership:
+def member_add(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
     actor_role = access_require_role(actor, workspace.pk, Role.ADMIN)
     if not access_can_grant(actor_role, role):
         raise PermissionDenied("Only owners may grant the owner role.")
+    _lock_workspace(workspace.pk)
     try:
         with transaction.atomic():
-            return Membership.objects.create(workspace=workspace, user=user, role=role)
+            membership = Membership.objects.create(workspace=workspace, user=user, role=role)
     except IntegrityError:
         raise ValidationError({"user": ["This user is already a member."]}) from None
+    stream = f"workspace-{workspace.pk}"
+    _record(actor, workspace.pk, stream, events.MEMBER_ADDED, user_id=user.pk, role=str(role))
+    return membership
 
 
 @transaction.atomic
-def member_change_role(
-    *, actor: User, membership: Membership, role: Role
-) -> Membership:
+def member_change_role(*, actor: User, membership: Membership, role: Role) -> Membership:
     actor_role = access_require_role(actor, membership.workspace_id, Role.ADMIN)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _lock_workspace(membership.workspace_id)
+    membership = Membership.objects.get(pk=membership.pk)
     if not (
         access_can_grant(actor_role, role) and access_can_grant(actor_role, Role(membership.role))
     ):
@@ -67,14 +101,30 @@ def member_change_role(
         and _owner_count(membership.workspace_id) == 1
     ):
         raise ValidationError({"role": ["A workspace keeps at least one owner."]})
+    previous = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    if previous != role:
+        _record(
+            actor,
+            membership.workspace_id,
+            f"workspace-{membership.workspace_id}",
+            events.MEMBER_ROLE_CHANGED,
+            user_id=membership.user_id,
+            role=str(role),
+            previous_role=previous,
+        )
     return membership
 
 
 @transaction.atomic
 def member_remove(*, actor: User, membership: Membership) -> None:
     """Admins remove members; anyone may leave. Owners are removed only by owners."""
+    _lock_workspace(membership.workspace_id)
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
+        raise Http404("No such member.")
+    membership = current
     leaving = membership.user_id == actor.pk
     if not leaving:
         actor_role = access_require_role(actor, membership.workspace_id, Role.ADMIN)
@@ -82,15 +132,22 @@ def member_remove(*, actor: User, membership: Membership) -> None:
             raise PermissionDenied("Only owners may remove an owner.")
     if membership.role == Role.OWNER and _owner_count(membership.workspace_id) == 1:
         raise ValidationError({"user": ["A workspace keeps at least one owner."]})
+    _record(
+        actor,
+        membership.workspace_id,
+        f"workspace-{membership.workspace_id}",
+        events.MEMBER_REMOVED,
+        user_id=membership.user_id,
+        role=membership.role,
+    )
     membership.delete()
 
 
 @transaction.atomic
-def workspace_transfer(
-    *, actor: User, workspace: Workspace, new_owner: User
-) -> Membership:
+def workspace_transfer(*, actor: User, workspace: Workspace, new_owner: User) -> Membership:
     """Hands ownership to another member; the previous owner stays on as an admin."""
     access_require_role(actor, workspace.pk, Role.OWNER)
+    _lock_workspace(workspace.pk)
     if new_owner.pk == actor.pk:
         raise ValidationError({"user": ["You already own this workspace."]})
     target = (
@@ -100,7 +157,11 @@ def workspace_transfer(
         raise ValidationError({"user": ["The new owner must already be a member."]})
     target.role = Role.OWNER
     target.save(update_fields=["role", "updated_at"])
-    Membership.objects.filter(workspace=workspace, user=actor).update(role=Role.ADMIN)
+    Membership.objects.filter(workspace=workspace, user=actor).update(
+        role=Role.ADMIN, updated_at=timezone.now()
+    )
+    stream = f"workspace-{workspace.pk}"
+    _record(actor, workspace.pk, stream, events.WORKSPACE_TRANSFERRED, new_owner_id=new_owner.pk)
     return target
 
 
@@ -109,24 +170,31 @@ def project_create(
     *, actor: User, workspace: Workspace, name: str, description: str = ""
 ) -> Project:
     access_require_role(actor, workspace.pk, Role.ADMIN)
-    return Project.objects.create(
+    project = Project.objects.create(
         workspace=workspace, name=name, description=description, created_by=actor
     )
+    stream = f"project-{project.pk}"
+    _record(actor, workspace.pk, stream, events.PROJECT_CREATED, id=project.pk, name=name)
+    return project
 
 
 @transaction.atomic
 def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
     access_require_role(actor, project.workspace_id, Role.ADMIN)
-    for field in ("name", "description"):
-        if field in changes:
-            setattr(project, field, changes[field])
-    project.save()
+    changed = _changed(project, changes, ("name", "description"))
+    if changed:
+        project.save()
+        stream = f"project-{project.pk}"
+        _record(actor, project.workspace_id, stream, events.PROJECT_UPDATED, **changed)
     return project
 
 
 @transaction.atomic
 def project_delete(*, actor: User, project: Project) -> None:
     access_require_role(actor, project.workspace_id, Role.ADMIN)
+    stream = f"project-{project.pk}"
+    _record(actor, project.workspace_id, stream, events.PROJECT_DELETED, name=project.name)
+    tasks_delete_with_projects(actor=actor, project_ids=[project.pk])
     project.delete()
 
 
@@ -141,26 +209,27 @@ def _unique_label(save: Any) -> None:
 
 
 @transaction.atomic
-def label_create(
-    *, actor: User, workspace: Workspace, name: str, color: str = "#6b7280"
-) -> Label:
+def label_create(*, actor: User, workspace: Workspace, name: str, color: str = "#6b7280") -> Label:
     access_require_role(actor, workspace.pk, Role.ADMIN)
     label = Label(workspace=workspace, name=name, color=color)
     _unique_label(label.save)
+    stream = f"label-{label.pk}"
+    _record(actor, workspace.pk, stream, events.LABEL_CREATED, id=label.pk, name=name, color=color)
     return label
 
 
 @transaction.atomic
 def label_update(*, actor: User, label: Label, **changes: Any) -> Label:
     access_require_role(actor, label.workspace_id, Role.ADMIN)
-    for field in ("name", "color"):
-        if field in changes:
-            setattr(label, field, changes[field])
-    _unique_label(label.save)
+    changed = _changed(label, changes, ("name", "color"))
+    if changed:
+        _unique_label(label.save)
+        _record(actor, label.workspace_id, f"label-{label.pk}", events.LABEL_UPDATED, **changed)
     return label
 
 
 @transaction.atomic
 def label_delete(*, actor: User, label: Label) -> None:
     access_require_role(actor, label.workspace_id, Role.ADMIN)
+    _record(actor, label.workspace_id, f"label-{label.pk}", events.LABEL_DELETED, name=label.name)
     label.delete()

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.conf import settings
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=2000)
-    members: models.ManyToManyField["User", "Membership"] = models.ManyToManyField(
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="workspaces"
     )
     created_by = models.ForeignKey(

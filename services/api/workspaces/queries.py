@@ -1,8 +1,8 @@
 """Reads of workspaces, memberships, projects and labels, limited to what the user may see."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from workspaces.models import Label, Membership, Project, Workspace
@@ -15,7 +15,9 @@ def visible_workspace_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Me
 
 def workspace_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Workspace]:
     """The user's workspaces, each annotated with the user's role in it (`my_role`)."""
-    role = Membership.objects.filter(workspace_id=OuterRef("pk"), user_id=user.pk or 0).values("role")
+    role = Membership.objects.filter(workspace_id=OuterRef("pk"), user_id=user.pk or 0).values(
+        "role"
+    )
     return (
         Workspace.objects.filter(pk__in=visible_workspace_ids(user))
         .annotate(my_role=Subquery(role[:1]))

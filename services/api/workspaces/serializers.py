@@ -98,6 +98,8 @@ class LabelSerializer(StrictModelSerializer):
         model = Label
         fields = ["id", "workspace", "name", "color", "created_at"]
         read_only_fields = ["id", "created_at"]
+        # label_create reports a duplicate name on `name`, as label_update does.
+        validators: list[object] = []
 
 
 class LabelUpdateSerializer(StrictModelSerializer):

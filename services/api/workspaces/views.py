@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from core.requests import AuthenticatedRequest
 from rest_framework.response import Response
 
 from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
+from core.requests import AuthenticatedRequest
 from workspaces import commands
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership
@@ -124,7 +124,9 @@ class MembershipViewSet(ContractViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=MembershipRoleSerializer)
-    def partial_update(self, request: AuthenticatedRequest, workspace_id: int, user_id: int) -> Response:
+    def partial_update(
+        self, request: AuthenticatedRequest, workspace_id: int, user_id: int
+    ) -> Response:
         membership: Membership = self.get_object()
         serializer = MembershipRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

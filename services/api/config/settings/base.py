@@ -1,6 +1,7 @@
 """Everything every environment shares, assembled from the settings of each concern."""
 
 from .cache import *  # noqa: F403
+from .channels import *  # noqa: F403
 from .core import *  # noqa: F403
 from .database import *  # noqa: F403
 from .logging import *  # noqa: F403

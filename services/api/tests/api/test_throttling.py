@@ -197,7 +197,7 @@ def gunicorn_two_workers(transactional_db: None) -> Iterator[str]:
             try:
                 if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")

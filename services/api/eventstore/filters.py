@@ -1,0 +1,15 @@
+import django_filters
+
+from eventstore.models import Event
+
+
+class AuditFilter(django_filters.FilterSet):
+    actor = django_filters.NumberFilter(field_name="actor_id")
+    type = django_filters.BaseInFilter(field_name="type", help_text="Event types, comma-separated.")
+    stream = django_filters.CharFilter(field_name="stream")
+    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
+
+    class Meta:
+        model = Event
+        fields = ["actor", "type", "stream", "since", "until"]

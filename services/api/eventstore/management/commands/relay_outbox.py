@@ -1,0 +1,97 @@
+"""The relay worker: publishes the outbox to the channel layer until told to stop.
+
+It sleeps on PostgreSQL's LISTEN/NOTIFY (a trigger notifies on every outbox insert) and wakes at
+the latest every OUTBOX_POLL_SECONDS in case a notification was missed, so it neither spins nor
+lags. On SIGTERM or SIGINT it finishes the batch in hand and exits.
+"""
+
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+from prometheus_client import start_http_server
+
+from eventstore.relay import Backoff, backlog, drain
+
+logger = logging.getLogger("eventstore.relay")
+
+CHANNEL = "eventstore_outbox"
+
+
+class Command(BaseCommand):
+    help = "Publish committed events from the outbox to the channel layer (runs until stopped)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Drain once and exit.")
+        parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_BATCH_SIZE)
+        parser.add_argument("--poll-seconds", type=float, default=settings.OUTBOX_POLL_SECONDS)
+        parser.add_argument("--metrics-port", type=int, default=0, help="Serve /metrics here.")
+        parser.add_argument(
+            "--max-seconds", type=float, default=0, help="Stop after this long (0: never)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["metrics_port"]:
+            start_http_server(options["metrics_port"], addr="0.0.0.0")  # noqa: S104 - scraped
+        if options["once"]:
+            published = drain(options["batch_size"])
+            self.stdout.write(f"published {published}, backlog {backlog()}")
+            return
+        self._stopping = False
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+        self._run(options)
+
+    def _stop(self, signum: int, frame: Any) -> None:
+        logger.info("relay stopping after the current batch")
+        self._stopping = True
+
+    def _listener(self) -> psycopg.Connection[Any] | None:
+        if connection.vendor != "postgresql":
+            return None
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        listener = psycopg.connect(**params, autocommit=True)
+        listener.execute(f"LISTEN {CHANNEL}")
+        return listener
+
+    def _run(self, options: dict[str, Any]) -> None:
+        deadline = time.monotonic() + options["max_seconds"] if options["max_seconds"] else None
+        listener = self._listener()
+        backoff = Backoff()
+        logger.info("relay started (listen=%s)", listener is not None)
+        while not self._stopping and (deadline is None or time.monotonic() < deadline):
+            close_old_connections()
+            wait = options["poll_seconds"]
+            try:
+                drain(options["batch_size"])
+                if backlog():
+                    # Something is still pending: a publish failed or another relay holds it.
+                    wait = backoff.failed()
+                else:
+                    backoff.succeeded()
+            except Exception:
+                logger.exception("relay batch failed")
+                wait = backoff.failed()
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - time.monotonic()))
+            self._wait(listener, wait)
+        if listener is not None:
+            listener.close()
+        logger.info("relay stopped")
+
+    def _wait(self, listener: psycopg.Connection[Any] | None, seconds: float) -> None:
+        if listener is None:
+            time.sleep(min(seconds, 1.0))
+            return
+        # Returns at the first notification, or after `seconds` without one.
+        for _ in listener.notifies(timeout=seconds, stop_after=1):
+            pass

@@ -1,0 +1,110 @@
+"""The task read models (Task, its labels, Comment), maintained from the task events.
+
+Idempotent: each Task row records the version of the last event applied to it, and an event at
+or below that version is skipped, so replaying a stream (a rebuild, a retried batch) changes
+nothing twice. Timestamps come from the events, so a rebuild reproduces them exactly.
+"""
+
+from datetime import date
+
+from eventstore.models import Event
+from tasks import events as ev
+from tasks.models import Comment, Task
+from workspaces.models import Label, Project
+
+PROJECTION_NAME = "tasks"
+
+_ROW_FIELDS = {
+    "title": "title",
+    "description": "description",
+    "status": "status",
+    "priority": "priority",
+    "assignee_id": "assignee_id",
+    "due_date": "due_date",
+}
+
+
+def project(event: Event) -> None:
+    """Applies one task event to the read models."""
+    if not event.stream.startswith("task-"):
+        return
+    if event.type == ev.TASK_CREATED:
+        _create(event)
+        return
+    task = Task.objects.filter(pk=event.data.get("id") or _task_id(event)).first()
+    if task is None or task.version >= event.version:
+        return
+    if event.type == ev.TASK_DELETED:
+        task.delete()
+        return
+    _apply_fields(task, event)
+    _apply_comment(task, event)
+    task.version = event.version
+    task.updated_at = event.occurred_at
+    task.save()
+
+
+def _task_id(event: Event) -> int:
+    return int(event.stream.removeprefix("task-"))
+
+
+def _create(event: Event) -> None:
+    data = event.data
+    if Task.objects.filter(pk=data["id"]).exists():
+        return
+    if not Project.objects.filter(pk=data["project_id"]).exists():
+        return  # the project was deleted after this event; its tasks went with it
+    task = Task.objects.create(
+        id=data["id"],
+        project_id=data["project_id"],
+        workspace_id=data["workspace_id"],
+        title=data["title"],
+        description=data["description"],
+        status=data["status"],
+        priority=data["priority"],
+        assignee_id=data["assignee_id"],
+        due_date=_date(data["due_date"]),
+        created_by_id=data["created_by_id"],
+        version=event.version,
+        created_at=event.occurred_at,
+        updated_at=event.occurred_at,
+    )
+    _set_labels(task, data["label_ids"])
+
+
+def _apply_fields(task: Task, event: Event) -> None:
+    for name, value in event.data.items():
+        if name == "label_ids":
+            _set_labels(task, value)
+        elif name in _ROW_FIELDS:
+            setattr(task, _ROW_FIELDS[name], _date(value) if name == "due_date" else value)
+
+
+def _apply_comment(task: Task, event: Event) -> None:
+    data = event.data
+    if event.type == ev.TASK_COMMENTED:
+        Comment.objects.update_or_create(
+            pk=data["comment_id"],
+            defaults={
+                "task": task,
+                "author_id": data["author_id"],
+                "body": data["body"],
+                "created_at": event.occurred_at,
+                "updated_at": event.occurred_at,
+            },
+        )
+    elif event.type == ev.TASK_COMMENT_EDITED:
+        Comment.objects.filter(pk=data["comment_id"]).update(
+            body=data["body"], updated_at=event.occurred_at
+        )
+    elif event.type == ev.TASK_COMMENT_DELETED:
+        Comment.objects.filter(pk=data["comment_id"]).delete()
+
+
+def _set_labels(task: Task, label_ids: list[int]) -> None:
+    # Labels deleted since the event was written are simply absent now.
+    task.labels.set(Label.objects.filter(pk__in=label_ids, workspace_id=task.workspace_id))
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

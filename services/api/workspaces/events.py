@@ -1,0 +1,47 @@
+"""Events of workspaces, memberships, projects and labels.
+
+These objects are stored as plain rows (their history is rarely replayed), but every change is
+also appended to the event store so that the audit trail and live updates see it.
+"""
+
+from typing import Any
+
+from django.contrib.auth.models import User
+
+from eventstore.registry import register
+from eventstore.store import NewEvent, append_next
+
+WORKSPACE_CREATED = register("WorkspaceCreated")
+WORKSPACE_UPDATED = register("WorkspaceUpdated")
+WORKSPACE_DELETED = register("WorkspaceDeleted")
+WORKSPACE_TRANSFERRED = register("WorkspaceTransferred")
+MEMBER_ADDED = register("MemberAdded")
+MEMBER_ROLE_CHANGED = register("MemberRoleChanged")
+MEMBER_REMOVED = register("MemberRemoved")
+PROJECT_CREATED = register("ProjectCreated")
+PROJECT_UPDATED = register("ProjectUpdated")
+PROJECT_DELETED = register("ProjectDeleted")
+LABEL_CREATED = register("LabelCreated")
+LABEL_UPDATED = register("LabelUpdated")
+LABEL_DELETED = register("LabelDeleted")
+
+
+def workspace_group(workspace_id: int) -> str:
+    return f"workspace.{workspace_id}"
+
+
+def record(
+    *,
+    actor: User,
+    workspace_id: int,
+    stream: str,
+    event_type: str,
+    data: dict[str, Any],
+) -> None:
+    append_next(
+        stream=stream,
+        event=NewEvent(event_type, data),
+        workspace_id=workspace_id,
+        actor_id=actor.pk,
+        group=workspace_group(workspace_id),
+    )
