@@ -42,9 +42,7 @@ def main() -> int:
     )
     os.environ.pop("REDIS_URL", None)
     try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=API_DIR, check=True
-        )
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=API_DIR, check=True)
         sys.path.insert(0, str(API_DIR))
         import django
 
@@ -68,9 +66,17 @@ def run() -> int:
 
     def make_task(task_id: int, events: int) -> None:
         created = {
-            "id": task_id, "project_id": 1, "workspace_id": 1, "title": "bench",
-            "description": "", "status": "todo", "priority": 2, "assignee_id": None,
-            "label_ids": [], "due_date": None, "created_by_id": None,
+            "id": task_id,
+            "project_id": 1,
+            "workspace_id": 1,
+            "title": "bench",
+            "description": "",
+            "status": "todo",
+            "priority": 2,
+            "assignee_id": None,
+            "label_ids": [],
+            "due_date": None,
+            "created_by_id": None,
         }
         batch = [NewEvent(TASK_CREATED, created)]
         version = 0
@@ -78,12 +84,19 @@ def run() -> int:
             for n in range(1, events):
                 batch.append(NewEvent(TASK_DESCRIBED, {"description": f"revision {n}"}))
                 if len(batch) == 1000 or n == events - 1:
-                    append(stream=task_stream(task_id), expected_version=version, events=batch,
-                           workspace_id=1, actor_id=None, group=project_group(1))
+                    append(
+                        stream=task_stream(task_id),
+                        expected_version=version,
+                        events=batch,
+                        workspace_id=1,
+                        actor_id=None,
+                        group=project_group(1),
+                    )
                     version += len(batch)
                     batch = []
             state = aggregate.load(task_id)
-            assert state is not None and state.version == events
+            if state is None or state.version != events:
+                raise RuntimeError(f"task {task_id} loaded at the wrong version")
             aggregate.snapshot_if_due(0, state)
 
     def measure(task_id: int) -> tuple[float, float, int]:

@@ -1,18 +1,32 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tasks.models import Comment, Task
 
 
+class ReadModelAdmin(admin.ModelAdmin):
+    """Tasks and comments are projections of the event log: the admin shows them, and changes
+    go through the API's commands (an edit here would be overwritten by the next rebuild)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ReadModelAdmin):
     list_display = ("id", "title", "status", "priority", "project", "version", "updated_at")
     list_filter = ("status", "priority")
     search_fields = ("title",)
-    raw_id_fields = ("project", "workspace", "assignee", "created_by", "labels")
-    readonly_fields = ("version",)
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ReadModelAdmin):
     list_display = ("id", "task", "author", "created_at")
-    raw_id_fields = ("task", "author")
