@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from core.client_ip import client_ip
 from core.metrics import observe_request
 from core.request_id import current_request_id
 
@@ -50,7 +51,7 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round(duration * 1000, 2),
                 "user": user.pk if user is not None and user.is_authenticated else None,
-                "client_ip": request.META.get("REMOTE_ADDR"),
+                "client_ip": client_ip(request),
                 "request_id": current_request_id(),
             },
         )

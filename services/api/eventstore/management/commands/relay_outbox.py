@@ -6,6 +6,7 @@ lags. On SIGTERM or SIGINT it finishes the batch in hand and exits.
 """
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -33,12 +34,17 @@ class Command(BaseCommand):
         parser.add_argument("--poll-seconds", type=float, default=settings.OUTBOX_POLL_SECONDS)
         parser.add_argument("--metrics-port", type=int, default=0, help="Serve /metrics here.")
         parser.add_argument(
+            "--metrics-addr",
+            default=os.environ.get("METRICS_ADDR", "0.0.0.0"),  # noqa: S104 - scraped in-cluster
+            help="Address for --metrics-port (METRICS_ADDR; 127.0.0.1 on a shared host).",
+        )
+        parser.add_argument(
             "--max-seconds", type=float, default=0, help="Stop after this long (0: never)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["metrics_port"]:
-            start_http_server(options["metrics_port"], addr="0.0.0.0")  # noqa: S104 - scraped
+            start_http_server(options["metrics_port"], addr=options["metrics_addr"])
         if options["once"]:
             published = drain(options["batch_size"])
             self.stdout.write(f"published {published}, backlog {backlog()}")
