@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 API_DIR = ROOT / "services" / "api"
@@ -56,6 +57,12 @@ READ_MODEL_QUERIES = {
     "task_labels": "SELECT task_id, label_id FROM tasks_task_labels",
     "comments": "SELECT id, task_id, author_id, body, created_at, updated_at FROM tasks_comment",
 }
+
+
+def _count_query(table: str) -> sql.Composed:
+    """The row count of a table; its name is quoted as an identifier (a manifest is a file,
+    and a table name in it must not become SQL)."""
+    return sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
 
 
 def sha256(path: Path) -> str:
@@ -88,7 +95,7 @@ def backup(database_url: str, folder: Path, archives: Path | None) -> dict[str, 
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]  # type: ignore[index]
         counts = {
-            table: conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]  # noqa: S608
+            table: conn.execute(_count_query(table)).fetchone()[0]  # type: ignore[index]
             for table in COUNTED_TABLES
         }
         subprocess.run(
@@ -160,7 +167,7 @@ def verify(folder: Path, database_url: str) -> list[str]:
     problems: list[str] = []
     with psycopg.connect(database_url) as conn:
         for table, expected in manifest["row_counts"].items():
-            actual = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]  # noqa: S608
+            actual = conn.execute(_count_query(table)).fetchone()[0]  # type: ignore[index]
             print(f"  {table:<28} {actual:>8} rows (backup: {expected})")
             if actual != expected:
                 problems.append(f"{table}: {actual} rows, expected {expected}")

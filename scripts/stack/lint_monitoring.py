@@ -159,7 +159,7 @@ class ThrowawayPrometheus:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2):  # noqa: S310 - loopback
+                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2):  # noqa: S310 - loopback  # nosec B310
                     return self
             except OSError:
                 if self.process.poll() is not None:
@@ -181,7 +181,7 @@ class ThrowawayPrometheus:
         data = urllib.parse.urlencode({"query": expr}).encode()
         request = urllib.request.Request(f"{self.url}/api/v1/query", data=data)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+            with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback  # nosec B310
                 return None
         except urllib.error.HTTPError as error:
             body = json.loads(error.read() or b"{}")

@@ -1,3 +1,6 @@
+import zoneinfo
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
@@ -19,10 +22,22 @@ class UserCreatedSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email"]
 
 
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 class ProfileSerializer(StrictModelSerializer):
     class Meta:
         model = Profile
         fields = ["display_name", "bio", "timezone"]
+        extra_kwargs = {"timezone": {"help_text": "An IANA time zone name, e.g. Europe/Paris."}}
+
+    def validate_timezone(self, value: str) -> str:
+        # Without a time zone database on the host there is nothing to check against.
+        if _time_zones() and value not in _time_zones():
+            raise serializers.ValidationError("Not a known IANA time zone, e.g. Europe/Paris.")
+        return value
 
 
 class MeSerializer(StrictModelSerializer):

@@ -55,6 +55,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
+    path("live/", include("liveboard.urls")),
 ]
 
 handler400 = "core.errors.bad_request_view"

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db.models import QuerySet
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -55,6 +56,30 @@ class CursorPagination(pagination.CursorPagination):
         return super().get_ordering(request, queryset, view)
 
 
+# Query parameter -> the smallest value it takes. A value that is not such a number is refused with
+# 400 instead of being silently replaced by the default (a typo would otherwise go unnoticed); an
+# empty one means the default, as for the filters.
+_NUMERIC_PARAMETERS = {"page_size": 1, "limit": 1, "offset": 0, "page": 1}
+
+
+def validate_pagination_parameters(request: Request) -> None:
+    errors: dict[str, list[str]] = {}
+    params = request.query_params
+    for name in (*_NUMERIC_PARAMETERS, "pagination", "cursor"):
+        if len(params.getlist(name)) > 1:
+            errors[name] = ["Give this parameter at most once."]
+    for name, minimum in _NUMERIC_PARAMETERS.items():
+        value = params.get(name)
+        if name in errors or not value or (name == "page" and value == "last"):
+            continue
+        if not (value.isascii() and value.isdigit()) or int(value) < minimum:
+            errors[name] = [f"A whole number of at least {minimum} is required."]
+    if "pagination" not in errors and params.get("pagination") not in (None, "", "cursor"):
+        errors["pagination"] = ["The only value is `cursor`."]
+    if errors:
+        raise ValidationError(errors)
+
+
 class QuerySelectedPagination(pagination.BasePagination):
     """Delegates each request to the strategy its query string selects."""
 
@@ -75,6 +100,7 @@ class QuerySelectedPagination(pagination.BasePagination):
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
     ) -> list[Any] | None:
+        validate_pagination_parameters(request)
         self.delegate = self.strategy_for(request)()
         return self.delegate.paginate_queryset(queryset, request, view)
 

@@ -24,7 +24,7 @@ _ERROR_SCHEMA = {
 }
 
 _DESCRIPTIONS = {
-    "400": "Invalid input (`validation_error`, `parse_error`).",
+    "400": "Invalid input: body, filter or query parameter (`validation_error`, `parse_error`).",
     "401": "Missing or invalid credentials (`not_authenticated`, `authentication_failed`).",
     "403": "The role does not allow this action (`permission_denied`).",
     "404": "Not found, or not visible to this user (`not_found`).",
@@ -43,7 +43,11 @@ _WRITE_METHODS = {"post", "put", "patch", "delete"}
 _VERSIONED_PREFIX = "/api/v1/tasks/{id}/"
 
 
-def _statuses_for(path: str, method: str) -> list[str]:
+def _has_query_parameters(operation: dict[str, Any]) -> bool:
+    return any(parameter.get("in") == "query" for parameter in operation.get("parameters", []))
+
+
+def _statuses_for(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     statuses = ["404", "405", "429", "500", "503"]
     if path != "/api/v1/auth/register/":
         statuses.append("401")  # bad credentials on the public token endpoints too
@@ -51,6 +55,8 @@ def _statuses_for(path: str, method: str) -> list[str]:
         statuses.append("403")
     if method in _WRITE_METHODS:
         statuses += ["400", "413", "415"]
+    elif _has_query_parameters(operation):
+        statuses.append("400")  # a filter, page size or instant that is not valid
     if path == _VERSIONED_PREFIX and method in {"patch", "put", "delete"}:
         statuses += ["409", "412"]
     return sorted(set(statuses))
@@ -64,7 +70,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for status in _statuses_for(path, method):
+            for status in _statuses_for(path, method, operation):
                 responses.setdefault(
                     status,
                     {
@@ -72,4 +78,21 @@ def add_error_responses(result: dict[str, Any], generator: Any, **kwargs: Any) -
                         "content": {"application/json": {"schema": reference}},
                     },
                 )
+    return result
+
+
+# Query parameters that refuse an empty value; every other one (filters, ordering, search,
+# pagination) treats `?name=` as if the parameter were absent, as HTML forms send it.
+_EMPTY_REFUSED = frozenset({"as_of", "cursor"})
+
+
+def allow_empty_query_values(
+    result: dict[str, Any], generator: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: declares `allowEmptyValue` where it holds."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter["name"] not in _EMPTY_REFUSED:
+                    parameter["allowEmptyValue"] = True
     return result

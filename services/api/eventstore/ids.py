@@ -13,6 +13,6 @@ def allocate_id(model: type[models.Model]) -> int:
             # The embedded SQLite default has one writer at a time; max + 1 is enough there.
             # The table name comes from the model's own metadata, never from input.
             quoted = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {quoted}")  # noqa: S608
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {quoted}")  # noqa: S608  # nosec B608
         row = cursor.fetchone()
         return int(row[0])

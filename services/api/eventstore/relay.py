@@ -84,8 +84,10 @@ def relay_batch(batch_size: int = 200) -> BatchResult:
         failed = False
         for row in publishable:
             try:
+                # `group` tells a subscriber which of its groups the event came through.
                 async_to_sync(layer.group_send)(
-                    row.group, {"type": MESSAGE_TYPE, "event": event_payload(row.event)}
+                    row.group,
+                    {"type": MESSAGE_TYPE, "group": row.group, "event": event_payload(row.event)},
                 )
             except Exception:
                 logger.warning("publishing outbox row %s failed; will retry", row.id, exc_info=True)

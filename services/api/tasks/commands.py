@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404
 
 from access.checks import access_can_delete_task, access_require_role
+from caching import write_through
 from core.errors import PreconditionFailed
 from eventstore.ids import allocate_id
 from eventstore.store import NewEvent, append
@@ -55,10 +56,16 @@ def _commit(
         group=ev.project_group(stream_state.project_id),
     )
     current = state
-    for record in records:
-        project(record)
-        current = aggregate.apply(current, record)
-    assert current is not None  # noqa: S101 - at least one event was appended
+    with write_through.command_writes():
+        for record in records:
+            project(record)
+            current = aggregate.apply(current, record)
+    assert current is not None  # noqa: S101 - at least one event was appended  # nosec B101
+    write_through.task_written(
+        task_id=stream_state.id,
+        project_id=stream_state.project_id,
+        workspace_id=stream_state.workspace_id,
+    )
     aggregate.snapshot_if_due(previous_version, current)
     return current
 

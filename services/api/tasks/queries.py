@@ -24,6 +24,19 @@ def task_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Task]:
     )
 
 
+def task_version(*, user: AbstractBaseUser | AnonymousUser, task_id: int) -> int:
+    """The version (the ETag) of a task the user may see; 404 otherwise. One query, and nothing
+    rendered, which is what lets a conditional GET answer 304 cheaply."""
+    version = (
+        Task.objects.filter(pk=task_id, workspace_id__in=visible_workspace_ids(user))
+        .values_list("version", flat=True)
+        .first()
+    )
+    if version is None:
+        raise Http404("No such task.")
+    return version
+
+
 def comment_list(*, user: AbstractBaseUser | AnonymousUser, task_id: int) -> QuerySet[Comment]:
     return (
         Comment.objects.filter(task_id=task_id, task__workspace_id__in=visible_workspace_ids(user))

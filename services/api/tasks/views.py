@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access.permissions import IsAuthenticated, IsOwnerOrAdmin, IsOwnerOrReadOnly
+from caching import reads
 from core.conditional import etag_for_version, expected_version
 from core.requests import AuthenticatedRequest
 from eventstore.serializers import EventSerializer
@@ -54,8 +55,17 @@ class TaskViewSet(ContractViewSet):
         return [IsAuthenticated()]
 
     def list(self, request: AuthenticatedRequest) -> Response:
+        return reads.task_list(request, render=self._render_page)
+
+    def _render_page(self) -> Any:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data).data
+
+    def _visible_task(self, pk: int) -> Task:
+        """The task if the user may see it; the list's filters do not apply to a detail."""
+        task = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(self.request, task)
+        return task
 
     def create(self, request: AuthenticatedRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -79,8 +89,9 @@ class TaskViewSet(ContractViewSet):
     def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
         if "as_of" in request.query_params:
             return self._as_of(request, pk)
-        task = self.get_object()
-        return _with_etag(Response(self.get_serializer(task).data), task)
+        return reads.task_detail(
+            request, task_id=pk, render=lambda: self.get_serializer(self._visible_task(pk)).data
+        )
 
     def _as_of(self, request: AuthenticatedRequest, pk: int) -> Response:
         params = AsOfSerializer(data={"as_of": request.query_params["as_of"]})

@@ -9,16 +9,19 @@ from django.http import Http404
 from django.utils import timezone
 
 from access.checks import access_can_grant, access_require_role
+from caching import write_through
 from tasks.commands import tasks_delete_with_projects
 from workspaces import events
 from workspaces.models import Label, Membership, Project, Role, Workspace
 
 
 @transaction.atomic
+@write_through.command_writes()
 def workspace_create(*, actor: User, name: str, description: str = "") -> Workspace:
     workspace = Workspace.objects.create(name=name, description=description, created_by=actor)
     Membership.objects.create(workspace=workspace, user=actor, role=Role.OWNER)
     _record(actor, workspace.pk, f"workspace-{workspace.pk}", events.WORKSPACE_CREATED, name=name)
+    write_through.workspace_written(workspace_id=workspace.pk)
     return workspace
 
 
@@ -39,6 +42,7 @@ def _changed(instance: Any, changes: dict[str, Any], fields: tuple[str, ...]) ->
 
 
 @transaction.atomic
+@write_through.command_writes()
 def workspace_update(*, actor: User, workspace: Workspace, **changes: Any) -> Workspace:
     access_require_role(actor, workspace.pk, Role.ADMIN)
     _lock_workspace(workspace.pk)
@@ -47,16 +51,19 @@ def workspace_update(*, actor: User, workspace: Workspace, **changes: Any) -> Wo
         workspace.save()
         stream = f"workspace-{workspace.pk}"
         _record(actor, workspace.pk, stream, events.WORKSPACE_UPDATED, **changed)
+        write_through.workspace_written(workspace_id=workspace.pk)
     return workspace
 
 
 @transaction.atomic
+@write_through.command_writes()
 def workspace_delete(*, actor: User, workspace: Workspace) -> None:
     access_require_role(actor, workspace.pk, Role.OWNER)
     stream = f"workspace-{workspace.pk}"
     _record(actor, workspace.pk, stream, events.WORKSPACE_DELETED, name=workspace.name)
     project_ids = list(workspace.projects.values_list("id", flat=True))
     tasks_delete_with_projects(actor=actor, project_ids=project_ids)
+    write_through.workspace_deleted(workspace_id=workspace.pk, project_ids=project_ids)
     workspace.delete()
 
 
@@ -166,6 +173,7 @@ def workspace_transfer(*, actor: User, workspace: Workspace, new_owner: User) ->
 
 
 @transaction.atomic
+@write_through.command_writes()
 def project_create(
     *, actor: User, workspace: Workspace, name: str, description: str = ""
 ) -> Project:
@@ -175,10 +183,12 @@ def project_create(
     )
     stream = f"project-{project.pk}"
     _record(actor, workspace.pk, stream, events.PROJECT_CREATED, id=project.pk, name=name)
+    write_through.project_written(project_id=project.pk, workspace_id=workspace.pk)
     return project
 
 
 @transaction.atomic
+@write_through.command_writes()
 def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
     access_require_role(actor, project.workspace_id, Role.ADMIN)
     changed = _changed(project, changes, ("name", "description"))
@@ -186,15 +196,18 @@ def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
         project.save()
         stream = f"project-{project.pk}"
         _record(actor, project.workspace_id, stream, events.PROJECT_UPDATED, **changed)
+        write_through.project_written(project_id=project.pk, workspace_id=project.workspace_id)
     return project
 
 
 @transaction.atomic
+@write_through.command_writes()
 def project_delete(*, actor: User, project: Project) -> None:
     access_require_role(actor, project.workspace_id, Role.ADMIN)
     stream = f"project-{project.pk}"
     _record(actor, project.workspace_id, stream, events.PROJECT_DELETED, name=project.name)
     tasks_delete_with_projects(actor=actor, project_ids=[project.pk])
+    write_through.project_deleted(project_id=project.pk, workspace_id=project.workspace_id)
     project.delete()
 
 
@@ -229,7 +242,9 @@ def label_update(*, actor: User, label: Label, **changes: Any) -> Label:
 
 
 @transaction.atomic
+@write_through.command_writes()
 def label_delete(*, actor: User, label: Label) -> None:
     access_require_role(actor, label.workspace_id, Role.ADMIN)
     _record(actor, label.workspace_id, f"label-{label.pk}", events.LABEL_DELETED, name=label.name)
+    write_through.label_deleting(label_id=label.pk)
     label.delete()

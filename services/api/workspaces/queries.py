@@ -13,6 +13,14 @@ def visible_workspace_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Me
     return Membership.objects.filter(user_id=user.pk or 0).values("workspace_id")
 
 
+def membership_roles(*, user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
+    """The user's role in each workspace they belong to, by workspace id (one index-only query).
+
+    Cached reads check visibility against this, fresh from PostgreSQL on every request, and key
+    their entries by it, so no cached answer outlives a membership change."""
+    return dict(Membership.objects.filter(user_id=user.pk or 0).values_list("workspace_id", "role"))
+
+
 def workspace_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Workspace]:
     """The user's workspaces, each annotated with the user's role in it (`my_role`)."""
     role = Membership.objects.filter(workspace_id=OuterRef("pk"), user_id=user.pk or 0).values(

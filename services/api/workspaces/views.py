@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
+from caching import reads
 from core.requests import AuthenticatedRequest
 from workspaces import commands
 from workspaces.filters import LabelFilter, ProjectFilter
@@ -45,8 +46,11 @@ class WorkspaceViewSet(ContractViewSet):
         return [IsAuthenticated()]
 
     def list(self, request: AuthenticatedRequest) -> Response:
+        return reads.workspace_list(request, render=self._render_page)
+
+    def _render_page(self) -> Any:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data).data
 
     def create(self, request: AuthenticatedRequest) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -55,7 +59,9 @@ class WorkspaceViewSet(ContractViewSet):
         return Response(self.get_serializer(workspace).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
+        return reads.workspace_detail(
+            request, workspace_id=pk, render=lambda: self.get_serializer(self.get_object()).data
+        )
 
     def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
         workspace = self.get_object()
@@ -189,6 +195,22 @@ class ProjectViewSet(_WorkspaceScopedViewSet):
 
     def get_queryset(self) -> Any:
         return project_list(user=self.request.user)
+
+    def list(self, request: AuthenticatedRequest) -> Response:
+        return reads.project_list(request, render=self._render_page)
+
+    def _render_page(self) -> Any:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data).data
+
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return reads.project_detail(request, project_id=pk, render=lambda: self._visible(pk))
+
+    def _visible(self, pk: int) -> Any:
+        """The project if the user may see it; the list's filters do not apply to a detail."""
+        project = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(self.request, project)
+        return self.get_serializer(project).data
 
 
 class LabelViewSet(_WorkspaceScopedViewSet):

@@ -8,11 +8,20 @@ ASGI_APPLICATION = "config.asgi.application"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
+            # PubSub: measured against the core layer in docs/websocket.md.
             "BACKEND": env(
-                "CHANNEL_LAYER_BACKEND", default="channels_redis.core.RedisChannelLayer"
+                "CHANNEL_LAYER_BACKEND", default="channels_redis.pubsub.RedisPubSubChannelLayer"
             ),
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py reads with a 5 s socket timeout by default, and the core layer
+                # blocks 5 s in BZPOPMIN: an idle receiver would time out on every read.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": env.float("CHANNEL_LAYER_SOCKET_TIMEOUT", default=15.0),
+                        "socket_connect_timeout": 5.0,
+                    }
+                ],
                 "prefix": env("CHANNEL_LAYER_PREFIX", default="taskboard:channels"),
                 "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=1000),
                 "expiry": 60,

@@ -12,7 +12,10 @@ if env("DATABASE_URL", default=""):
         "pool": {
             "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            # How long a request waits for a connection. Each worker thread needs one at a time
+            # and the pool holds more than the threads, so waiting means PostgreSQL does not
+            # answer: fail fast with 503 (Retry-After) rather than hold the request.
+            "timeout": env.float("DB_POOL_TIMEOUT", default=2.0),
         },
         "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=5),
     }

@@ -22,6 +22,19 @@ from tests.factories import ProjectFactory, TaskFactory
 pytestmark = [requires_redis, requires_postgres]
 
 
+@pytest.fixture(autouse=True)
+def _a_layer_that_keeps_messages(settings: Any) -> None:
+    """The Subscriber below receives on a new event loop per call, which only the core layer
+    supports (it keeps messages in Redis between calls); the platform's default, the PubSub
+    layer, delivers to the loop that subscribed, as the realtime service's hub does."""
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            **settings.CHANNEL_LAYERS["default"],
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+        }
+    }
+
+
 class Subscriber:
     """A channel-layer consumer of one or more groups, as the realtime service is."""
 

@@ -13,7 +13,7 @@ from workspaces.commands import label_create, member_add, project_create, worksp
 from workspaces.models import Role
 
 DEMO_USERNAME = "demo"
-DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - a documented, public demo login
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - a documented, public demo login  # nosec B105
 TEAMMATE_USERNAME = "teammate"
 
 

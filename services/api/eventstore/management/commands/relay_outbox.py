@@ -5,6 +5,7 @@ the latest every OUTBOX_POLL_SECONDS in case a notification was missed, so it ne
 lags. On SIGTERM or SIGINT it finishes the batch in hand and exits.
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -25,6 +26,10 @@ logger = logging.getLogger("eventstore.relay")
 CHANNEL = "eventstore_outbox"
 
 
+# Scraped in-cluster by Prometheus; set METRICS_ADDR=127.0.0.1 on a shared host.
+METRICS_ADDR = os.environ.get("METRICS_ADDR", "0.0.0.0")  # noqa: S104
+
+
 class Command(BaseCommand):
     help = "Publish committed events from the outbox to the channel layer (runs until stopped)."
 
@@ -35,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument("--metrics-port", type=int, default=0, help="Serve /metrics here.")
         parser.add_argument(
             "--metrics-addr",
-            default=os.environ.get("METRICS_ADDR", "0.0.0.0"),  # noqa: S104 - scraped in-cluster
+            default=METRICS_ADDR,
             help="Address for --metrics-port (METRICS_ADDR; 127.0.0.1 on a shared host).",
         )
         parser.add_argument(
@@ -60,13 +65,19 @@ class Command(BaseCommand):
         self._stopping = True
 
     def _listener(self) -> psycopg.Connection[Any] | None:
+        """A connection LISTENing for new outbox rows; None on SQLite, or while PostgreSQL does
+        not answer (the next round tries again, and polling covers the meantime)."""
         if connection.vendor != "postgresql":
             return None
         params = connection.get_connection_params()
         params.pop("cursor_factory", None)
         params.pop("context", None)
-        listener = psycopg.connect(**params, autocommit=True)
-        listener.execute(f"LISTEN {CHANNEL}")
+        try:
+            listener = psycopg.connect(**params, autocommit=True)
+            listener.execute(f"LISTEN {CHANNEL}")
+        except psycopg.Error as exc:
+            logger.warning("cannot LISTEN for outbox rows yet: %s", exc.__class__.__name__)
+            return None
         return listener
 
     def _run(self, options: dict[str, Any]) -> None:
@@ -76,6 +87,8 @@ class Command(BaseCommand):
         logger.info("relay started (listen=%s)", listener is not None)
         while not self._stopping and (deadline is None or time.monotonic() < deadline):
             close_old_connections()
+            if listener is None:
+                listener = self._listener()
             wait = options["poll_seconds"]
             try:
                 drain(options["batch_size"])
@@ -89,15 +102,29 @@ class Command(BaseCommand):
                 wait = backoff.failed()
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
-            self._wait(listener, wait)
+            listener = self._wait(listener, wait)
         if listener is not None:
             listener.close()
         logger.info("relay stopped")
 
-    def _wait(self, listener: psycopg.Connection[Any] | None, seconds: float) -> None:
+    def _wait(
+        self, listener: psycopg.Connection[Any] | None, seconds: float
+    ) -> psycopg.Connection[Any] | None:
+        """Returns at the first notification, or after `seconds` without one. Returns the
+        listener, or None when its connection broke (a PostgreSQL restart): the relay keeps
+        running and listens again once PostgreSQL answers."""
         if listener is None:
             time.sleep(min(seconds, 1.0))
-            return
-        # Returns at the first notification, or after `seconds` without one.
-        for _ in listener.notifies(timeout=seconds, stop_after=1):
-            pass
+            return None
+        try:
+            for _ in listener.notifies(timeout=seconds, stop_after=1):
+                pass
+        except psycopg.Error as exc:
+            logger.warning(
+                "the LISTEN connection broke (%s); listening again", exc.__class__.__name__
+            )
+            with contextlib.suppress(psycopg.Error):
+                listener.close()
+            time.sleep(min(seconds, 1.0))
+            return None
+        return listener

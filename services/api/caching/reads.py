@@ -1,0 +1,147 @@
+"""The cached reads of the API: what each GET endpoint's entry depends on, and its answer.
+
+Visibility is never answered from the cache. Every cached read first asks PostgreSQL who the
+user is in which workspace (one index-only query) or, for a task, whether the user may see it
+and at which version (one query); the cache holds only what is the same for everybody who may
+see it. A view passes `render`, which reads PostgreSQL and serializes exactly as an uncached
+view would; it runs only on a miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.http import Http404
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from caching import keys, representations
+from caching.aside import cached
+from caching.http import etag_for_data, if_none_match, not_modified, with_validators
+from caching.writebehind import record_task_view
+from core.conditional import etag_for_version
+from tasks.queries import task_version
+from workspaces.queries import membership_roles
+
+Render = Callable[[], Any]
+
+
+def task_detail(request: Request, *, task_id: int, render: Render) -> Response:
+    """A task: 404 unless visible, 304 when If-None-Match names its version, else the cached
+    representation of that version. Every answer but the 404 counts as a view (write-behind)."""
+    version = task_version(user=request.user, task_id=task_id)
+    record_task_view(task_id)
+    etag = etag_for_version(version)
+    if if_none_match(request, etag):
+        return not_modified(etag)
+    entry = cached(
+        cache="task_detail",
+        base=keys.task_detail_key(task_id),
+        generations=[keys.task_generation_key(task_id)],
+        compute=lambda: representations.task_entry(render()),
+        # Never older than the version just read: the generations already ensure it, and the
+        # check costs nothing. Newer is fine (a write committed meanwhile); the ETag then names
+        # the version actually answered.
+        fresh=lambda value: value["version"] >= version,
+    )
+    return with_validators(Response(entry["data"]), etag_for_version(entry["version"]))
+
+
+def task_list(request: Request, *, render: Render) -> Response:
+    """Tasks: `?project=` lists depend on that project's tasks only, `?workspace=` lists on that
+    workspace's, other lists on the tasks of every workspace the user belongs to."""
+    roles = membership_roles(user=request.user)
+    params = request.query_params
+    project, workspace = _id(params.get("project")), _id(params.get("workspace"))
+    if project is not None:
+        generations = [keys.project_tasks_generation_key(project)]
+    elif workspace is not None:
+        generations = [keys.workspace_tasks_generation_key(workspace)]
+    else:
+        generations = [keys.workspace_tasks_generation_key(w) for w in sorted(roles)]
+    base = keys.task_list_key(
+        visible_workspaces=roles, query=_query(request), url=_page_url(request)
+    )
+    return _list(request, cache="task_list", base=base, generations=generations, render=render)
+
+
+def project_list(request: Request, *, render: Render) -> Response:
+    roles = membership_roles(user=request.user)
+    workspace = _id(request.query_params.get("workspace"))
+    workspaces = [workspace] if workspace is not None else sorted(roles)
+    generations = [keys.workspace_projects_generation_key(w) for w in workspaces]
+    base = keys.project_list_key(
+        visible_workspaces=roles, query=_query(request), url=_page_url(request)
+    )
+    return _list(request, cache="project_list", base=base, generations=generations, render=render)
+
+
+def workspace_list(request: Request, *, render: Render) -> Response:
+    """Each workspace shows the user's role in it: the roles are part of the key."""
+    roles = membership_roles(user=request.user)
+    generations = [keys.workspace_generation_key(w) for w in sorted(roles)]
+    base = keys.workspace_list_key(roles=roles, query=_query(request), url=_page_url(request))
+    return _list(request, cache="workspace_list", base=base, generations=generations, render=render)
+
+
+def project_detail(request: Request, *, project_id: int, render: Render) -> Response:
+    roles = membership_roles(user=request.user)
+    entry = cached(
+        cache="project_detail",
+        base=keys.project_detail_key(project_id),
+        generations=[keys.project_generation_key(project_id)],
+        compute=lambda: representations.project_entry(render()),
+    )
+    if entry["data"]["workspace"] not in roles:
+        raise Http404  # cached for someone else; this user is not in its workspace
+    return _detail(request, entry["data"])
+
+
+def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Response:
+    roles = membership_roles(user=request.user)
+    if workspace_id not in roles:
+        raise Http404
+    entry = cached(
+        cache="workspace_detail",
+        base=keys.workspace_detail_key(workspace_id),
+        generations=[keys.workspace_generation_key(workspace_id)],
+        compute=lambda: representations.workspace_entry(render()),
+    )
+    return _detail(request, representations.workspace_with_role(entry, roles[workspace_id]))
+
+
+def _list(
+    request: Request, *, cache: str, base: str, generations: Sequence[str], render: Render
+) -> Response:
+    def compute() -> dict[str, Any]:
+        data = render()
+        return {"etag": etag_for_data(data), "data": data}
+
+    entry = cached(cache=cache, base=base, generations=generations, compute=compute)
+    if if_none_match(request, entry["etag"]):
+        return not_modified(entry["etag"])
+    return with_validators(Response(entry["data"]), entry["etag"])
+
+
+def _detail(request: Request, data: Mapping[str, Any]) -> Response:
+    etag = etag_for_data(data)
+    if if_none_match(request, etag):
+        return not_modified(etag)
+    return with_validators(Response(data), etag)
+
+
+def _id(value: str | None) -> int | None:
+    """A filter's id when it is one; anything else is left to the filter to refuse."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
+def _query(request: Request) -> list[tuple[str, list[str]]]:
+    return keys.normalised_query(request.query_params.lists())
+
+
+def _page_url(request: Request) -> str:
+    """What the pagination's absolute `next`/`previous` links are built from, besides the query."""
+    return f"{request.scheme}://{request.get_host()}{request.path}"

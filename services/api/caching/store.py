@@ -1,0 +1,188 @@
+"""The one door to Redis for every caching pattern: commands and Lua scripts on the read cache's
+server, the encoding of cached values, and a breaker that keeps a dead Redis from slowing every
+request down.
+
+django-redis's own methods swallow connection errors (DJANGO_REDIS_IGNORE_EXCEPTIONS), which
+would hide an outage from the breaker and from the invalidation code that must remember a lost
+invalidation; so this module talks to the client underneath and turns every Redis failure into
+CacheUnavailable. Callers then answer from PostgreSQL.
+
+The read cache needs Redis: with the embedded development default (local memory) every read goes
+to the database, as with CACHE_ENABLED off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django_redis import get_redis_connection
+from django_redis.exceptions import ConnectionInterrupted
+from redis import Redis
+from redis.exceptions import NoScriptError, RedisError
+
+from caching.metrics import CACHE_ERRORS
+
+logger = logging.getLogger("caching")
+
+T = TypeVar("T")
+
+ALIAS = "default"
+
+
+class CacheUnavailable(Exception):
+    """Redis is not configured, failed, or is being skipped by the breaker."""
+
+
+class Breaker:
+    """Per process: after a failure Redis is skipped for CACHE_BREAKER_SECONDS, then tried again.
+
+    Per process rather than shared, because what it protects against is this process's own
+    waiting on a dead server; sharing the state would need the server that is down."""
+
+    def __init__(self) -> None:
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def trip(self, operation: str, error: BaseException) -> None:
+        with self._lock:
+            already_open = not self.allows()
+            self._open_until = time.monotonic() + settings.CACHE_BREAKER_SECONDS
+        CACHE_ERRORS.labels(operation).inc()
+        if not already_open:
+            logger.warning(
+                "Redis unavailable (%s: %s); answering from PostgreSQL for %.1f s",
+                operation,
+                error.__class__.__name__,
+                settings.CACHE_BREAKER_SECONDS,
+            )
+
+    def reset(self) -> None:
+        with self._lock:
+            self._open_until = 0.0
+
+
+BREAKER = Breaker()
+
+
+def uses_redis() -> bool:
+    return caches[ALIAS].__class__.__module__.startswith("django_redis")
+
+
+def run(operation: str, command: Callable[[Redis], T]) -> T:
+    """Runs `command` with a Redis client of the read cache; any failure is CacheUnavailable."""
+    if not uses_redis():
+        raise CacheUnavailable("the read cache is not Redis")
+    if not BREAKER.allows():
+        raise CacheUnavailable("Redis is skipped after a recent failure")
+    try:
+        return command(get_redis_connection(ALIAS))
+    except (RedisError, OSError, ConnectionInterrupted) as exc:
+        BREAKER.trip(operation, exc)
+        raise CacheUnavailable(operation) from exc
+
+
+def full_key(key: str) -> str:
+    """The key as stored in Redis: with the cache's prefix and version."""
+    return str(caches[ALIAS].make_key(key))
+
+
+def encode(value: Any) -> bytes:
+    return bytes(caches[ALIAS].client.encode(value, allow_int=False))  # type: ignore[attr-defined]
+
+
+def decode(raw: bytes | str | None) -> Any:
+    if raw is None:
+        return None
+    return caches[ALIAS].client.decode(raw)  # type: ignore[attr-defined]
+
+
+class Script:
+    """A Lua script run with EVALSHA, loaded again when the server lost it (after a restart).
+    Redis runs a script atomically: nothing else runs between its commands."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    def __call__(self, client: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        try:
+            return client.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return client.eval(self.source, len(keys), *keys, *args)
+
+
+def get(key: str) -> Any:
+    """The decoded value stored at a full key, or None."""
+    return decode(run("get", lambda client: client.get(key)))
+
+
+def get_while_locked(key: str, lock: str) -> tuple[Any, bool]:
+    """The decoded value at a full key, and whether `lock` is still held (one round trip)."""
+
+    def command(client: Redis) -> list[Any]:
+        pipeline = client.pipeline(transaction=False)
+        pipeline.get(key)
+        pipeline.exists(lock)
+        return pipeline.execute()
+
+    raw, locked = run("get", command)
+    return decode(raw), bool(locked)
+
+
+def put(key: str, value: Any, timeout: float) -> None:
+    """Stores a value at a full key for `timeout` seconds."""
+    payload = encode(value)
+    run("set", lambda client: client.set(key, payload, px=max(1, int(timeout * 1000))))
+
+
+_PUT_AND_RELEASE = Script(
+    """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then
+  redis.call('DEL', KEYS[2])
+end
+return 1
+"""
+)
+
+
+def put_and_release(key: str, value: Any, timeout: float, *, lock: str, owner: str) -> None:
+    """Stores a value at a full key and releases the lock `owner` holds, in one round trip."""
+    payload = encode(value)
+    milliseconds = max(1, int(timeout * 1000))
+    run(
+        "set",
+        lambda client: _PUT_AND_RELEASE(client, [key, lock], [payload, milliseconds, owner]),
+    )
+
+
+def add(key: str, value: str, timeout: float) -> bool:
+    """Stores a value at a full key unless the key exists; True when it stored it."""
+    return bool(
+        run("add", lambda client: client.set(key, value, nx=True, px=max(1, int(timeout * 1000))))
+    )
+
+
+_DELETE_IF = Script(
+    """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+)
+
+
+def delete_if(key: str, value: str) -> None:
+    """Deletes a full key only while it still holds `value` (a lock this process owns)."""
+    run("delete", lambda client: _DELETE_IF(client, [key], [value]))

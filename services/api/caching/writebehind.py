@@ -1,0 +1,219 @@
+"""Write-behind of task views: counted in Redis on every read of a task, moved to PostgreSQL in
+batches by the flusher worker (manage.py flush_writebehind).
+
+A view costs the request one atomic Redis script (HINCRBY plus a compare-and-set of the last
+view time) instead of a PostgreSQL write. The flusher takes the buffer atomically by renaming it
+(views arriving meanwhile start a new buffer, so none is lost), writes it in chunks, each chunk
+in one transaction with a marker row naming the batch and chunk, and deletes the renamed buffer
+only after the last chunk committed. A flusher that dies at any point leaves the renamed buffer
+in Redis; the next run applies it first and skips the chunks whose marker exists. So views are
+never lost or counted twice by a flusher's death.
+
+What Redis's own death loses is written in docs/caching.md: the views buffered since the last
+flush (and those of a renamed buffer not yet committed), and the views made while it is down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from redis import Redis
+
+from caching import keys, store
+from caching.metrics import WRITEBEHIND_FLUSH_DURATION, WRITEBEHIND_FLUSHED, WRITEBEHIND_PENDING
+from caching.models import TaskViewStats, WriteBehindChunk
+from caching.store import CacheUnavailable, Script
+
+logger = logging.getLogger("caching.writebehind")
+
+# KEYS[1]: buffer. ARGV[1]: task id; ARGV[2]: now in ms.
+_RECORD_VIEW = Script(
+    """
+redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[1], 1)
+local last = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
+if (not last) or tonumber(last) < tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[2])
+end
+return 1
+"""
+)
+
+# KEYS: buffer, flushing, flushing batch id. ARGV[1]: a new batch id.
+# Returns {batch id, 1 when it is a batch a previous run left behind} or false when empty.
+_TAKE = Script(
+    """
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local batch = redis.call('GET', KEYS[3])
+  if not batch then
+    batch = ARGV[1]
+    redis.call('SET', KEYS[3], batch)
+  end
+  return {batch, 1}
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return false
+end
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('SET', KEYS[3], ARGV[1])
+return {ARGV[1], 0}
+"""
+)
+
+# Markers older than this are pruned: no flusher resumes a batch that old.
+MARKER_RETENTION = timedelta(days=7)
+
+
+def record_task_view(task_id: int) -> None:
+    """Counts one view of a task. Never fails the request: with Redis down the view is lost."""
+    if not settings.WRITEBEHIND_ENABLED:
+        return
+    if not store.uses_redis():
+        # Embedded development (no Redis): no buffer to flush, so write straight through.
+        _apply({task_id: (1, int(time.time() * 1000))})
+        return
+    now_ms = int(time.time() * 1000)
+    with contextlib.suppress(CacheUnavailable):  # the view is lost, the answer is not
+        store.run(
+            "record_view",
+            lambda client: _RECORD_VIEW(client, [keys.task_views_buffer_key()], [task_id, now_ms]),
+        )
+
+
+@dataclass(frozen=True)
+class FlushResult:
+    tasks: int = 0
+    views: int = 0
+    chunks_skipped: int = 0
+
+    def __add__(self, other: FlushResult) -> FlushResult:
+        return FlushResult(
+            self.tasks + other.tasks,
+            self.views + other.views,
+            self.chunks_skipped + other.chunks_skipped,
+        )
+
+
+def flush(batch_size: int | None = None) -> FlushResult:
+    """Moves everything buffered to PostgreSQL: first a batch a dead flusher left behind, then
+    the current buffer. Raises CacheUnavailable when Redis cannot be reached (nothing is lost:
+    the buffer stays where it is)."""
+    batch_size = batch_size or settings.WRITEBEHIND_BATCH_SIZE
+    started = time.perf_counter()
+    total = FlushResult()
+    for _ in range(2):  # a leftover batch, then the live buffer
+        taken = _take()
+        if taken is None:
+            break
+        batch, leftover = taken
+        views = _read_flushing()
+        WRITEBEHIND_PENDING.set(len(views))
+        total += _apply_batch(batch, views, batch_size)
+        _finish()
+        if not leftover:
+            break
+    _prune_markers()
+    WRITEBEHIND_FLUSHED.inc(total.views)
+    WRITEBEHIND_FLUSH_DURATION.observe(time.perf_counter() - started)
+    return total
+
+
+def _take() -> tuple[str, bool] | None:
+    batch = secrets.token_hex(16)
+    flush_keys = [
+        keys.task_views_buffer_key(),
+        keys.task_views_flushing_key(),
+        keys.task_views_flushing_batch_key(),
+    ]
+    result = store.run("writebehind_take", lambda client: _TAKE(client, flush_keys, [batch]))
+    if not result:
+        return None
+    batch_id, leftover = result
+    return _text(batch_id), bool(int(leftover))
+
+
+def _read_flushing() -> dict[int, tuple[int, int]]:
+    """{task id: (views, last view in ms)} from the renamed buffer."""
+    fields: dict[Any, Any] = store.run(
+        "writebehind_read", lambda client: client.hgetall(keys.task_views_flushing_key())
+    )
+    counts: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for raw_field, raw_value in fields.items():
+        kind, _, task_id = _text(raw_field).partition(":")
+        if kind == "n":
+            counts[int(task_id)] = int(raw_value)
+        elif kind == "t":
+            last[int(task_id)] = int(raw_value)
+    return {task_id: (count, last.get(task_id, 0)) for task_id, count in counts.items()}
+
+
+def _apply_batch(batch: str, views: dict[int, tuple[int, int]], batch_size: int) -> FlushResult:
+    task_ids = sorted(views)
+    result = FlushResult()
+    for chunk, start in enumerate(range(0, len(task_ids), batch_size)):
+        chunk_views = {task_id: views[task_id] for task_id in task_ids[start : start + batch_size]}
+        try:
+            with transaction.atomic():
+                # The marker first: a second flusher resuming the same batch fails here and
+                # skips the chunk instead of counting it twice.
+                WriteBehindChunk.objects.create(batch=batch, chunk=chunk)
+                _apply(chunk_views)
+        except IntegrityError:
+            result += FlushResult(chunks_skipped=1)
+            continue
+        result += FlushResult(
+            tasks=len(chunk_views), views=sum(count for count, _ in chunk_views.values())
+        )
+    return result
+
+
+def _apply(views: dict[int, tuple[int, int]]) -> None:
+    """Adds the counts to PostgreSQL (increments, so concurrent writers never lose one)."""
+    with transaction.atomic():
+        TaskViewStats.objects.bulk_create(
+            [TaskViewStats(task_id=task_id) for task_id in views], ignore_conflicts=True
+        )
+        for task_id, (count, last_ms) in views.items():
+            last_viewed = Value(datetime.fromtimestamp(last_ms / 1000, tz=UTC))
+            TaskViewStats.objects.filter(task_id=task_id).update(
+                view_count=F("view_count") + count,
+                last_viewed_at=Greatest(Coalesce(F("last_viewed_at"), last_viewed), last_viewed),
+            )
+
+
+def _finish() -> None:
+    def command(client: Redis) -> Any:
+        return client.delete(keys.task_views_flushing_key(), keys.task_views_flushing_batch_key())
+
+    store.run("writebehind_finish", command)
+
+
+def _prune_markers() -> None:
+    WriteBehindChunk.objects.filter(applied_at__lt=timezone.now() - MARKER_RETENTION).delete()
+
+
+def buffered_views(task_id: int) -> int:
+    """Views of a task waiting in Redis (both buffers), for tests and operators."""
+
+    def command(client: Redis) -> list[Any]:
+        pipeline = client.pipeline(transaction=False)
+        pipeline.hget(keys.task_views_buffer_key(), f"n:{task_id}")
+        pipeline.hget(keys.task_views_flushing_key(), f"n:{task_id}")
+        return pipeline.execute()
+
+    return sum(int(value or 0) for value in store.run("writebehind_read", command))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,78 @@
+"""Regression tests for what the fault scenarios (scripts/faults/) found."""
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.db import OperationalError, connection
+
+from caching import representations
+from eventstore.management.commands.relay_outbox import Command as RelayCommand
+from tasks.models import Task
+from tests.conftest import Team, requires_postgres, requires_redis
+
+
+@requires_redis
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_cache_rewrite_after_the_commit_does_not_turn_the_write_into_a_500(
+    team: Team, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # postgres_restart.py: the connection died between the commit and the cache rewrite; the
+    # robust on_commit hook failed, and Django's logging of it failed on a functools.partial.
+    def connection_lost(task_id: int) -> Any:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(representations, "render_task", connection_lost)
+    response = team.client("member").post(
+        "/api/v1/tasks/", {"project": team.project.pk, "title": "committed"}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert Task.objects.filter(title="committed").exists()
+    assert "Error calling" in caplog.text  # logged by Django, not raised
+
+
+class BrokenListener:
+    def notifies(self, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("consuming input failed: server closed the connection")
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_relay_survives_its_listen_connection_breaking() -> None:
+    # postgres_restart.py: the relay process died with the LISTEN connection when PostgreSQL
+    # restarted; now it waits and listens again.
+    assert RelayCommand()._wait(BrokenListener(), 0.01) is None  # type: ignore[arg-type]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_running_relay_keeps_running_when_postgresql_drops_its_connections(team: Team) -> None:
+    failures: list[BaseException] = []
+
+    def relay() -> None:
+        try:
+            call_command("relay_outbox", poll_seconds=0.5, max_seconds=4)
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=relay)
+    worker.start()
+    time.sleep(1.0)
+    # What a restart does to every connection of the relay, its LISTEN one included.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    worker.join(timeout=30)
+
+    assert not worker.is_alive()
+    assert failures == []

@@ -1,0 +1,116 @@
+"""End to end in a real browser: the live board page signs in, follows a project, and shows a
+change made through the REST API as it happens (Daphne, the relay and Redis in between)."""
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import requires_postgres, requires_redis
+from tests.factories import PASSWORD, TaskFactory
+from tests.realtime.browser import CHROMIUM, Browser
+from tests.realtime.conftest import token_for
+from tests.realtime.processes import Daphne, Relay
+
+pytestmark = [
+    requires_redis,
+    requires_postgres,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="Debian's chromium is not installed (`make test-e2e-browser` installs it)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def stack(django_db_setup: None) -> Iterator[tuple[Daphne, Relay]]:
+    daphne = Daphne()
+    relay = Relay()
+    yield daphne, relay
+    relay.stop()
+    daphne.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    instance = Browser()
+    yield instance
+    instance.close()
+
+
+def test_a_rest_change_appears_on_the_live_board(
+    stack: tuple[Daphne, Relay], browser: Browser, team: Any
+) -> None:
+    daphne, _ = stack
+    task = TaskFactory(project=team.project, title="Write the docs")
+
+    # Given the member signed in on the live board and following the project
+    browser.open(f"{daphne.http}/live/")
+    browser.evaluate(
+        f"""
+        document.getElementById("username").value = {json.dumps(team.member.username)};
+        document.getElementById("password").value = {json.dumps(PASSWORD)};
+        document.getElementById("login").requestSubmit();
+        """
+    )
+    browser.wait_for("document.querySelectorAll('#project option').length > 0")
+    browser.evaluate(
+        f"""
+        document.getElementById("project").value = "{team.project.pk}";
+        document.getElementById("follow").click();
+        """
+    )
+    browser.wait_for("document.getElementById('status').dataset.state === 'live'")
+    browser.wait_for(f"document.querySelector('[data-task-id=\"{task.pk}\"]') !== null")
+
+    # When someone else changes the task through the REST API
+    response = requests.patch(
+        f"{daphne.http}/api/v1/tasks/{task.pk}/",
+        json={"title": "Docs written", "status": "done"},
+        headers={
+            "Authorization": f"Bearer {token_for(team.admin)}",
+            "X-Request-ID": "e2e-browser-1",
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+    # Then the page shows both events, with the request id, and the card moved and renamed
+    browser.wait_for(
+        "document.querySelectorAll('#events li[data-request-id=\"e2e-browser-1\"]').length === 2"
+    )
+    card = browser.wait_for(
+        f"""(() => {{
+            const card = document.querySelector('[data-task-id="{task.pk}"]');
+            return card && {{
+                title: card.querySelector('.title').textContent,
+                column: card.closest('.column').dataset.status,
+                version: card.dataset.version,
+            }};
+        }})()"""
+    )
+    assert card == {"title": "Docs written", "column": "done", "version": "3"}
+    logged = browser.evaluate(
+        "[...document.querySelectorAll('#events li')].map(li => li.dataset.type)"
+    )
+    # Newest first; the task's creation may show below them when it was relayed after the page
+    # subscribed.
+    assert logged[:2] == ["TaskStatusChanged", "TaskRenamed"]
+    assert browser.console == []
+    if os.environ.get("E2E_SCREENSHOT"):
+        browser.screenshot(Path(os.environ["E2E_SCREENSHOT"]))
+
+
+def test_the_page_is_served_with_a_strict_policy(stack: tuple[Daphne, Relay]) -> None:
+    daphne, _ = stack
+    page = requests.get(f"{daphne.http}/live/", timeout=5)
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert '<script src="board.js" defer></script>' in page.text
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    script = requests.get(f"{daphne.http}/live/board.js", timeout=5)
+    assert script.headers["Content-Type"].startswith("text/javascript")

@@ -1,0 +1,67 @@
+"""The load-test runner's arithmetic: the verdict table and the histogram percentile."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "loadtests"))
+
+import run  # noqa: E402
+
+
+def _args(profile: str = "full", local: bool = True) -> argparse.Namespace:
+    targets = tomllib.loads((ROOT / "loadtests" / "targets.toml").read_text())
+    return argparse.Namespace(
+        targets=targets, profile_conf=targets["profiles"][profile], local=local
+    )
+
+
+def _results(rps: float, p95: float, hit_rate: float) -> dict:
+    group = {
+        "requests": 1000,
+        "failures": 0,
+        "error_rate": 0.0,
+        "rps": rps,
+        "p95_ms": p95,
+        "p99_ms": p95 * 2,
+    }
+    return {
+        "read": {"groups": {"read": group}, "cache": {"hit_rate": hit_rate}},
+        "gunicorn_workers_rss_mb": [100.0, 120.0],
+    }
+
+
+def test_a_read_phase_that_meets_its_targets_passes_every_read_row():
+    rows = run.verdict(_args(), _results(rps=2500, p95=40, hit_rate=0.95))
+    read_rows = [r for r in rows if r["key"].startswith("read.")]
+    assert len(read_rows) == 5
+    assert all(r["result"] == "pass" for r in read_rows)
+
+
+def test_a_missed_throughput_fails_and_rows_of_phases_not_run_are_left_out():
+    rows = {r["key"]: r for r in run.verdict(_args(), _results(rps=500, p95=40, hit_rate=0.9))}
+    assert rows["read.throughput_rps"]["result"] == "FAIL"
+    assert not any(key.startswith("mixed.") for key in rows)
+    assert rows["memory.realtime_rss_mb"]["result"] == "not measured"
+
+
+def test_memory_rows_are_skipped_against_a_remote_target():
+    rows = {r["key"]: r for r in run.verdict(_args(local=False), {"read": {"groups": {}}})}
+    assert rows["memory.gunicorn_worker_rss_mb"]["result"] == "skipped"
+
+
+def test_the_smoke_profile_judges_only_its_own_targets():
+    rows = run.verdict(_args("smoke"), _results(rps=20, p95=500, hit_rate=0.6))
+    assert {r["key"] for r in rows} <= set(_args("smoke").profile_conf["targets"])
+    assert all(r["result"] == "pass" for r in rows if r["key"].startswith("read."))
+
+
+def test_histogram_p95_interpolates_within_the_bucket_of_the_95th_observation():
+    before = {0.05: 0.0, 0.1: 0.0, float("inf"): 0.0}
+    after = {0.05: 50.0, 0.1: 100.0, float("inf"): 100.0}  # cumulative buckets
+    assert abs(run.histogram_p95(before, after) - 95.0) < 1e-6
+    assert run.histogram_p95(after, after) is None
