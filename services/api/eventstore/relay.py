@@ -69,6 +69,27 @@ def _publishable_in_order(rows: list[OutboxMessage]) -> list[OutboxMessage]:
     return sorted(publishable, key=lambda row: row.id)
 
 
+async def _publish(layer: Any, rows: list[OutboxMessage]) -> list[int]:
+    """Sends the rows in order on one event loop (one connection for the whole batch, not one
+    per row); returns the ids sent, stopping at the first failure."""
+    sent: list[int] = []
+    for row in rows:
+        try:
+            # `group` tells a subscriber which of its groups the event came through.
+            await layer.group_send(
+                row.group,
+                {"type": MESSAGE_TYPE, "group": row.group, "event": event_payload(row.event)},
+            )
+        except Exception:
+            logger.warning("publishing outbox row %s failed; will retry", row.id, exc_info=True)
+            break
+        sent.append(row.id)
+        EVENT_DISPATCH_LATENCY.observe(
+            max(0.0, (timezone.now() - row.event.occurred_at).total_seconds())
+        )
+    return sent
+
+
 def relay_batch(batch_size: int = 200) -> BatchResult:
     """Publishes one batch. Stops at the first failure so no stream is published out of order."""
     layer = get_channel_layer()
@@ -80,23 +101,8 @@ def relay_batch(batch_size: int = 200) -> BatchResult:
             .order_by("id")[:batch_size]
         )
         publishable = _publishable_in_order(rows)
-        published: list[int] = []
-        failed = False
-        for row in publishable:
-            try:
-                # `group` tells a subscriber which of its groups the event came through.
-                async_to_sync(layer.group_send)(
-                    row.group,
-                    {"type": MESSAGE_TYPE, "group": row.group, "event": event_payload(row.event)},
-                )
-            except Exception:
-                logger.warning("publishing outbox row %s failed; will retry", row.id, exc_info=True)
-                failed = True
-                break
-            published.append(row.id)
-            EVENT_DISPATCH_LATENCY.observe(
-                max(0.0, (timezone.now() - row.event.occurred_at).total_seconds())
-            )
+        published = async_to_sync(_publish)(layer, publishable)
+        failed = len(published) < len(publishable)
         if published:
             OutboxMessage.objects.filter(id__in=published).update(published_at=timezone.now())
         if failed:
