@@ -145,3 +145,79 @@ def test_receivers_stand_down_inside_commands(team: Any) -> None:
 
     # then the receivers added nothing: the command invalidates by itself
     assert signals._local.batch.generations == collected
+
+
+class TestAfterWrite:
+    """The invalidation paths a command can take, one by one."""
+
+    def test_outside_a_transaction_it_moves_and_rewrites_at_once(
+        self, team: Any, monkeypatch: Any
+    ) -> None:
+        from caching import invalidation
+
+        rewrites: list[Any] = []
+        monkeypatch.setattr(
+            invalidation.transaction,
+            "get_connection",
+            lambda: type("C", (), {"in_atomic_block": False}),
+        )
+        rewrite = invalidation.Rewrite(
+            cache="task_detail",
+            base="task:0",
+            generation=keys.task_generation_key(0),
+            render=lambda: rewrites.append("rendered") or {"version": 1, "data": {}},
+        )
+        invalidation.after_write([keys.task_generation_key(0)], rewrite)
+        assert rewrites == ["rendered"]
+
+    def test_after_the_commit_without_a_rewrite_it_only_moves(
+        self, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+    ) -> None:
+        from caching import invalidation
+
+        moves: list[list[str]] = []
+        monkeypatch.setattr(invalidation.gens, "move_or_remember", moves.append)
+        with django_capture_on_commit_callbacks(execute=True):
+            invalidation.after_write(["gen:a", "gen:b", "gen:a"])
+        assert moves == [["gen:a", "gen:b"]] * 2
+
+    def test_a_rewrite_of_a_deleted_entity_stores_nothing(self) -> None:
+        from caching import invalidation
+
+        generation = keys.project_generation_key(0)
+        invalidation.Rewrite("project_detail", "project:0", generation, lambda: None).run()
+        _, value = generations.resolve("project:0", [keys.epoch_key(), generation])
+        assert value is None
+
+    def test_with_caching_off_a_rewrite_only_moves(self, settings: Any) -> None:
+        from caching import invalidation
+
+        settings.CACHE_ENABLED = False
+        generation = keys.project_generation_key(0)
+        before, _ = generations.resolve("project:0", [keys.epoch_key(), generation])
+        rendered: list[str] = []
+        invalidation.Rewrite(
+            "project_detail", "project:0", generation, lambda: rendered.append("x") or {}
+        ).run()
+        after, _ = generations.resolve("project:0", [keys.epoch_key(), generation])
+        assert before != after
+        assert rendered == []
+
+    def test_a_rewrite_that_cannot_reach_redis_remembers_to_move_the_epoch(self) -> None:
+        from caching import invalidation
+
+        store.BREAKER.trip("test", ConnectionError("down"))
+        invalidation.Rewrite(
+            "project_detail", "project:0", keys.project_generation_key(0), dict
+        ).run()
+        assert generations.PENDING_EPOCH.is_set()
+
+    def test_without_redis_nothing_is_attempted(self, settings: Any) -> None:
+        from caching import invalidation
+
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "throttle": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
+        invalidation.after_write([keys.epoch_key()])
+        assert not generations.PENDING_EPOCH.is_set()
