@@ -51,7 +51,8 @@ loadtest-seed: loadtest-install ## Create the load test's data (SEED_MODE=api TA
 bench: loadtest-install stack-install ## Regenerate docs/benchmarks.md: static ceiling, cached list, cache off, plain DRF (wrk, pinned)
 	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/bench/bench.py $(BENCH_ARGS)
 
-CI_TARGETS += loadtest-smoke loadtest-throttle
+# Not yet in CI: to be enabled once measured on a quiet machine.
+# CI_TARGETS += loadtest-smoke loadtest-throttle
 
 .PHONY: loadtest-k8s-config
 loadtest-k8s-config: loadtest-install ## Seed a cluster through its API (TARGET=url) and load the suites and dataset for k8s/loadtest
