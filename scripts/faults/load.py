@@ -78,7 +78,7 @@ class Load:
         writers: int = 3,
         readers: int = 3,
         sockets: int = 3,
-        pause: float = 0.03,
+        pause: float = 0.1,
         seed: int = 9,
     ) -> None:
         self.api_url, self.ws_url, self.label = api_url, ws_url, label

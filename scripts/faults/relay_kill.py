@@ -16,7 +16,7 @@ from stack import PrivateStack
 
 
 def relay_kill(stack: PrivateStack, smoke: bool) -> Result:
-    rounds = 2 if smoke else 3
+    rounds = 1 if smoke else 3
     result = Result(f"The relay killed mid-batch, {rounds} times, under load")
     load = Load(stack.api_url, stack.ws_url, label="relay", sockets=3)
     redelivered = 0

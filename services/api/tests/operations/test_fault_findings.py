@@ -66,12 +66,15 @@ def test_a_running_relay_keeps_running_when_postgresql_drops_its_connections(tea
     worker = threading.Thread(target=relay)
     worker.start()
     time.sleep(1.0)
-    # What a restart does to every connection of the relay, its LISTEN one included.
+    # What a restart does to the relay's LISTEN connection (only that one: the pooled
+    # connections of the test process itself must survive for the tests after this one).
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND query LIKE 'LISTEN %%'"
         )
+        assert cursor.fetchone()[0] == 1
     worker.join(timeout=30)
 
     assert not worker.is_alive()
