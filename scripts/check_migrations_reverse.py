@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 API_DIR = Path(__file__).resolve().parent.parent / "services" / "api"
-PROJECT_APPS = ["tasks", "workspaces", "accounts", "eventstore"]  # dependents first
+PROJECT_APPS = ["caching", "tasks", "workspaces", "accounts", "eventstore"]  # dependents first
 SERVER_URL = os.environ.get(
     "MIGRATION_CHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
