@@ -69,7 +69,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0, what: str = "it") -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "it") -> None:
+    # Generous: a worker subprocess may take long to start on a loaded machine; still bounded.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
