@@ -52,7 +52,7 @@ def main() -> int:
         for scenario in SCENARIOS:
             say(f"--- {scenario.__name__}")
             try:
-                results.append(scenario(stack, args.smoke))
+                results.append(scenario(stack, args.smoke).finished())
             except Exception:
                 failed = Result(f"{scenario.__name__}: the scenario itself failed")
                 failed.check(traceback.format_exc(limit=3).replace("\n", " "), False)

@@ -26,6 +26,12 @@ class Result:
     figures: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     reconciliation: Reconciliation | None = None
+    load_average: tuple[float, float, float] | None = None
+
+    def finished(self) -> Result:
+        """Notes the machine's load average as the scenario ends."""
+        self.load_average = os.getloadavg()
+        return self
 
     @property
     def ok(self) -> bool:
@@ -41,8 +47,10 @@ class Result:
         say(what)
 
     def markdown(self) -> str:
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        lines = [f"### {self.title}", "", f"Machine load average at the end: {load}.", ""]
+        lines = [f"### {self.title}", ""]
+        if self.load_average is not None:
+            load = ", ".join(f"{x:.1f}" for x in self.load_average)
+            lines += [f"Machine load average (1, 5, 15 min) as it ended: {load}.", ""]
         lines += ["What it did:", ""]
         lines += [f"- {line}" for line in self.did]
         lines += ["", "| measured | value |", "|---|---|"]
@@ -158,7 +166,7 @@ def main(scenario: Scenario) -> int:
     parser.add_argument("--smoke", action="store_true", help="A shorter, bounded version (CI).")
     args = parser.parse_args()
     with PrivateStack() as stack:
-        result = scenario(stack, args.smoke)
+        result = scenario(stack, args.smoke).finished()
     print(result.markdown())
     say("PASSED" if result.ok else "FAILED")
     return 0 if result.ok else 1
