@@ -41,5 +41,4 @@ reliability: reliability-tools ## Fault injection under load (Redis down, Postgr
 reliability-smoke: reliability-tools ## The fault scenarios, shorter (CI); writes var/reliability/smoke.md
 	timeout 900 $(PYTHON) scripts/faults/run_all.py --smoke --report $(ROOT)/var/reliability/smoke.md
 
-# Not yet in CI: bandit has two open medium findings and the fault scenarios await review.
-# CI_TARGETS += bandit reliability-smoke
+CI_TARGETS += bandit reliability-smoke

@@ -213,6 +213,8 @@ def test_application_commands_point_at_existing_code(compose):
         found = list((ROOT / "services").glob(f"*/*/management/commands/{management_command}.py"))
         assert found, f"{name}: no management command {management_command!r} under services/"
         source = found[0].read_text(encoding="utf-8")
+        if "add_worker_metrics_arguments(parser)" in source:  # the shared --metrics-* options
+            source += (API_DIR / "core" / "metrics.py").read_text(encoding="utf-8")
         for option in (arg for arg in command[3:] if arg.startswith("--")):
             assert f'"{option}"' in source, f"{name}: {management_command} has no option {option}"
 

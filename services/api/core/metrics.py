@@ -6,6 +6,7 @@ answers a scrape reports the whole service.
 """
 
 import os
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
 
@@ -50,3 +52,26 @@ def exposition() -> bytes:
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+
+def add_worker_metrics_arguments(parser: Any) -> None:
+    """--metrics-port/--metrics-addr for the long-running workers (relay, flusher).
+
+    The address defaults to loopback (METRICS_ADDR overrides it): a worker on a shared host must
+    not expose its metrics to the network by accident. Containers, where Prometheus scrapes the
+    pod or service address, pass `--metrics-addr 0.0.0.0` explicitly (compose.yaml, k8s/base).
+    """
+    parser.add_argument("--metrics-port", type=int, default=0, help="Serve /metrics here.")
+    parser.add_argument(
+        "--metrics-addr",
+        default=os.environ.get("METRICS_ADDR", "127.0.0.1"),
+        help="Address for --metrics-port (METRICS_ADDR, default 127.0.0.1).",
+    )
+
+
+def serve_worker_metrics(options: dict[str, Any]) -> Any:
+    """Start the /metrics listener if a port was given; returns the server (or None)."""
+    if not options["metrics_port"]:
+        return None
+    server, _thread = start_http_server(options["metrics_port"], addr=options["metrics_addr"])
+    return server

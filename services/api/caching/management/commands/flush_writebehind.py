@@ -7,7 +7,6 @@ the last flush in Redis, where the next run finds them (caching/writebehind.py).
 """
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -16,16 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
-from prometheus_client import start_http_server
 
 from caching import store, writebehind
 from caching.store import CacheUnavailable
+from core.metrics import add_worker_metrics_arguments, serve_worker_metrics
 
 logger = logging.getLogger("caching.writebehind")
-
-
-# Scraped in-cluster by Prometheus; set METRICS_ADDR=127.0.0.1 on a shared host.
-METRICS_ADDR = os.environ.get("METRICS_ADDR", "0.0.0.0")  # noqa: S104
 
 
 class Command(BaseCommand):
@@ -48,16 +43,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-seconds", type=float, default=0, help="Stop after this long (0: never)."
         )
-        parser.add_argument("--metrics-port", type=int, default=0, help="Serve /metrics here.")
-        parser.add_argument(
-            "--metrics-addr",
-            default=METRICS_ADDR,
-            help="Address for --metrics-port (METRICS_ADDR; 127.0.0.1 on a shared host).",
-        )
+        add_worker_metrics_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["metrics_port"]:
-            start_http_server(options["metrics_port"], addr=options["metrics_addr"])
+        serve_worker_metrics(options)
         if options["once"]:
             if not store.uses_redis():
                 self.stdout.write("nothing to flush: no Redis configured")

@@ -7,7 +7,6 @@ lags. On SIGTERM or SIGINT it finishes the batch in hand and exits.
 
 import contextlib
 import logging
-import os
 import signal
 import threading
 import time
@@ -17,17 +16,13 @@ import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
-from prometheus_client import start_http_server
 
+from core.metrics import add_worker_metrics_arguments, serve_worker_metrics
 from eventstore.relay import Backoff, backlog, drain
 
 logger = logging.getLogger("eventstore.relay")
 
 CHANNEL = "eventstore_outbox"
-
-
-# Scraped in-cluster by Prometheus; set METRICS_ADDR=127.0.0.1 on a shared host.
-METRICS_ADDR = os.environ.get("METRICS_ADDR", "0.0.0.0")  # noqa: S104
 
 
 class Command(BaseCommand):
@@ -37,19 +32,13 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Drain once and exit.")
         parser.add_argument("--batch-size", type=int, default=settings.OUTBOX_BATCH_SIZE)
         parser.add_argument("--poll-seconds", type=float, default=settings.OUTBOX_POLL_SECONDS)
-        parser.add_argument("--metrics-port", type=int, default=0, help="Serve /metrics here.")
-        parser.add_argument(
-            "--metrics-addr",
-            default=METRICS_ADDR,
-            help="Address for --metrics-port (METRICS_ADDR; 127.0.0.1 on a shared host).",
-        )
+        add_worker_metrics_arguments(parser)
         parser.add_argument(
             "--max-seconds", type=float, default=0, help="Stop after this long (0: never)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["metrics_port"]:
-            start_http_server(options["metrics_port"], addr=options["metrics_addr"])
+        serve_worker_metrics(options)
         if options["once"]:
             published = drain(options["batch_size"])
             self.stdout.write(f"published {published}, backlog {backlog()}")
