@@ -53,6 +53,7 @@ REDIS_URL="redis://127.0.0.1:6379/0"
 # Caller variables handed to the processes when set (names or prefixes ending in *).
 PASSTHROUGH=(
   "THROTTLE_RATE_*" "GUNICORN_*" "DB_POOL_MIN_SIZE" "DB_POOL_MAX_SIZE" "CACHE_DEFAULT_TIMEOUT"
+  "CACHE_ENABLED" "CACHE_TIMEOUT_*"
   "LOG_LEVEL" "LOG_FORMAT" "CORS_ALLOWED_ORIGINS" "DJANGO_CSRF_TRUSTED_ORIGINS"
 )
 

@@ -190,12 +190,12 @@ def test_every_image_is_pinned(compose):
 def test_application_commands_point_at_existing_code(compose):
     commands = {name: services(compose)[name]["command"] for name in APP_SERVICES}
     assert commands["api"] == ["gunicorn", "-c", "gunicorn.conf.py", "config.wsgi:application"]
+    # A Twisted endpoint string: it sets the listen backlog (Daphne's default of 50 overflows
+    # when many WebSocket clients reconnect at once).
     assert commands["realtime"] == [
         "daphne",
-        "-b",
-        "0.0.0.0",
-        "-p",
-        "8001",
+        "-e",
+        "tcp:port=8001:interface=0.0.0.0:backlog=1024",
         "config.asgi:application",
     ]
     # The image's WORKDIR is services/api: relative paths and modules resolve there.
@@ -384,7 +384,7 @@ def test_nginx_upstreams_are_the_application_services(compose):
         assert (host, int(value)) == (service_name, port)
         assert port in listening_ports(service_name, services(compose)[service_name])
     assert "0.0.0.0:8000" in environment(services(compose)["api"])["GUNICORN_BIND"]
-    assert services(compose)["realtime"]["command"][-3:-1] == ["-p", "8001"]
+    assert "tcp:port=8001:interface=0.0.0.0" in services(compose)["realtime"]["command"][2]
 
 
 def test_nginx_listens_where_compose_publishes(compose):

@@ -56,6 +56,11 @@ def workspace_list_key(
     return f"workspaces:list:{_digest('workspaces', sorted(roles.items()), query, url)}"
 
 
+def principal_key(user_id: int) -> str:
+    """The user row (without the password hash) and the user's role in each workspace."""
+    return f"principal:{user_id}"
+
+
 def normalised_query(lists: Iterable[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
     """The query string as sorted (name, values) pairs. Values keep their order (the last one
     wins for a single-valued filter) and nothing is dropped: `?cursor=` with an empty value
@@ -93,6 +98,11 @@ def project_generation_key(project_id: int) -> str:
 def workspace_projects_generation_key(workspace_id: int) -> str:
     """Moves whenever a project of the workspace is created, changed or deleted."""
     return f"gen:workspace-projects:{workspace_id}"
+
+
+def user_generation_key(user_id: int) -> str:
+    """Moves whenever the user row or one of the user's memberships changes."""
+    return f"gen:user:{user_id}"
 
 
 def workspace_generation_key(workspace_id: int) -> str:

@@ -1,10 +1,10 @@
 """The cached reads of the API: what each GET endpoint's entry depends on, and its answer.
 
-Visibility is never answered from the cache. Every cached read first asks PostgreSQL who the
-user is in which workspace (one index-only query) or, for a task, whether the user may see it
-and at which version (one query); the cache holds only what is the same for everybody who may
-see it. A view passes `render`, which reads PostgreSQL and serializes exactly as an uncached
-view would; it runs only on a miss.
+Every cached read first establishes who the user is in which workspace: from the user's cached
+principal (caching/principals.py, invalidated by every membership change) or, for a task, by asking
+PostgreSQL whether the user may see it and at which version (one query). The shared entries hold
+only what is the same for everybody who may see them. A view passes `render`, which reads
+PostgreSQL and serializes exactly as an uncached view would; it runs only on a miss.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from rest_framework.response import Response
 from caching import keys, representations
 from caching.aside import cached
 from caching.http import etag_for_data, if_none_match, not_modified, with_validators
+from caching.principals import workspace_roles
 from caching.writebehind import record_task_view
 from core.conditional import etag_for_version
 from tasks.queries import task_version
-from workspaces.queries import membership_roles
 
 Render = Callable[[], Any]
 
@@ -51,7 +51,7 @@ def task_detail(request: Request, *, task_id: int, render: Render) -> Response:
 def task_list(request: Request, *, render: Render) -> Response:
     """Tasks: `?project=` lists depend on that project's tasks only, `?workspace=` lists on that
     workspace's, other lists on the tasks of every workspace the user belongs to."""
-    roles = membership_roles(user=request.user)
+    roles = workspace_roles(request.user)
     params = request.query_params
     project, workspace = _id(params.get("project")), _id(params.get("workspace"))
     if project is not None:
@@ -67,7 +67,7 @@ def task_list(request: Request, *, render: Render) -> Response:
 
 
 def project_list(request: Request, *, render: Render) -> Response:
-    roles = membership_roles(user=request.user)
+    roles = workspace_roles(request.user)
     workspace = _id(request.query_params.get("workspace"))
     workspaces = [workspace] if workspace is not None else sorted(roles)
     generations = [keys.workspace_projects_generation_key(w) for w in workspaces]
@@ -79,14 +79,14 @@ def project_list(request: Request, *, render: Render) -> Response:
 
 def workspace_list(request: Request, *, render: Render) -> Response:
     """Each workspace shows the user's role in it: the roles are part of the key."""
-    roles = membership_roles(user=request.user)
+    roles = workspace_roles(request.user)
     generations = [keys.workspace_generation_key(w) for w in sorted(roles)]
     base = keys.workspace_list_key(roles=roles, query=_query(request), url=_page_url(request))
     return _list(request, cache="workspace_list", base=base, generations=generations, render=render)
 
 
 def project_detail(request: Request, *, project_id: int, render: Render) -> Response:
-    roles = membership_roles(user=request.user)
+    roles = workspace_roles(request.user)
     entry = cached(
         cache="project_detail",
         base=keys.project_detail_key(project_id),
@@ -99,7 +99,7 @@ def project_detail(request: Request, *, project_id: int, render: Render) -> Resp
 
 
 def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Response:
-    roles = membership_roles(user=request.user)
+    roles = workspace_roles(request.user)
     if workspace_id not in roles:
         raise Http404
     entry = cached(

@@ -23,9 +23,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from caching import generations as gens
 from caching import keys, store
 from caching.invalidation import project_generations, task_generations, workspace_generations
-from caching.write_through import in_command
+from caching.write_through import in_command, principal_written
 from tasks.models import Task
-from workspaces.models import Label, Project, Workspace
+from workspaces.models import Label, Membership, Project, Workspace
 
 # Past this many generations in one transaction (a rebuild of the read models, a mass import)
 # moving the epoch is cheaper than moving each one, and invalidates at least as much.
@@ -145,6 +145,14 @@ def user_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
     )
 
 
+def principal_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A user row or a membership was saved or deleted: the user's cached principal. Unlike the
+    receivers above this one runs inside commands too: the commands leave principals to it."""
+    user_id = instance.user_id if isinstance(instance, Membership) else instance.pk
+    if user_id is not None:
+        principal_written(user_id=user_id)
+
+
 def connect() -> None:
     labels = Task.labels.through
     for name, signal in (("saved", post_save), ("deleted", post_delete)):
@@ -153,6 +161,12 @@ def connect() -> None:
         signal.connect(
             workspace_changed, sender=Workspace, dispatch_uid=f"caching-workspace-{name}"
         )
+        for model in (get_user_model(), Membership):
+            signal.connect(
+                principal_changed,
+                sender=model,
+                dispatch_uid=f"caching-principal-{model.__name__}-{name}",
+            )
     m2m_changed.connect(task_labels_changed, sender=labels, dispatch_uid="caching-task-labels")
     pre_save.connect(project_saving, sender=Project, dispatch_uid="caching-project-moving")
     pre_delete.connect(label_deleting, sender=Label, dispatch_uid="caching-label-deleting")

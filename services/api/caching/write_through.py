@@ -43,6 +43,12 @@ def in_command() -> bool:
     return _in_command.get()
 
 
+def principal_written(*, user_id: int) -> None:
+    """After the user row or one of the user's memberships changed (signals.py sends it for every
+    save and delete; callers of QuerySet.update() on either table call it themselves)."""
+    after_write([keys.user_generation_key(user_id)])
+
+
 def task_written(*, task_id: int, project_id: int, workspace_id: int) -> None:
     """After events of a task were projected (created, changed, commented, deleted)."""
     after_write(

@@ -167,6 +167,7 @@ def workspace_transfer(*, actor: User, workspace: Workspace, new_owner: User) ->
     Membership.objects.filter(workspace=workspace, user=actor).update(
         role=Role.ADMIN, updated_at=timezone.now()
     )
+    write_through.principal_written(user_id=actor.pk)  # update() sends no signal
     stream = f"workspace-{workspace.pk}"
     _record(actor, workspace.pk, stream, events.WORKSPACE_TRANSFERRED, new_owner_id=new_owner.pk)
     return target

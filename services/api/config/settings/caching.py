@@ -25,6 +25,7 @@ CACHE_TIMEOUTS = {
     "project_list": env.int("CACHE_TIMEOUT_PROJECT_LIST", default=300),
     "workspace_detail": env.int("CACHE_TIMEOUT_WORKSPACE_DETAIL", default=600),
     "workspace_list": env.int("CACHE_TIMEOUT_WORKSPACE_LIST", default=300),
+    "principal": env.int("CACHE_TIMEOUT_PRINCIPAL", default=300),
 }
 # Generation tokens outlive every entry that depends on them; an expired token is replaced by a
 # fresh random one, which only turns the entries that depended on it into misses.

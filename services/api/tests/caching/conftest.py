@@ -29,6 +29,7 @@ CACHES_NAMES = (
     "project_list",
     "workspace_detail",
     "workspace_list",
+    "principal",
 )
 
 

@@ -1,10 +1,12 @@
-"""No user is ever served another user's data from the cache: visibility is checked against
-PostgreSQL on every read and is part of every list key."""
+"""No user is ever served another user's data from the cache: visibility is checked on every read
+(against the user's cached principal, moved by every membership change, or for a task against
+PostgreSQL) and is part of every list key."""
 
 from typing import Any
 
 import pytest
 
+from caching import write_through
 from tests.conftest import client_for, requires_redis
 from tests.factories import MembershipFactory, ProjectFactory, TaskFactory, UserFactory
 from workspaces.models import Membership, Role
@@ -107,8 +109,29 @@ def test_a_membership_changed_behind_the_api_is_seen_at_once(team: Any) -> None:
 def test_a_role_change_changes_the_cached_workspace_list(team: Any) -> None:
     client = team.client("viewer")
     assert client.get("/api/v1/workspaces/").json()["results"][0]["role"] == "viewer"
-    Membership.objects.filter(user=team.viewer).update(role=Role.ADMIN)  # a bulk tool
+    membership = Membership.objects.get(user=team.viewer)
+    membership.role = Role.ADMIN  # an admin edit, a data fix: save() sends the signal
+    membership.save()
     assert client.get("/api/v1/workspaces/").json()["results"][0]["role"] == "admin"
+
+
+def test_a_bulk_role_change_is_seen_once_the_tool_invalidates(team: Any) -> None:
+    # QuerySet.update() sends no signal: a bulk tool names the users it changed (signals.py)
+    client = team.client("viewer")
+    assert client.get("/api/v1/workspaces/").json()["results"][0]["role"] == "viewer"
+    Membership.objects.filter(user=team.viewer).update(role=Role.ADMIN)
+    write_through.principal_written(user_id=team.viewer.pk)
+    assert client.get("/api/v1/workspaces/").json()["results"][0]["role"] == "admin"
+
+
+def test_a_bulk_delete_of_memberships_hides_the_workspace_at_once(team: Any) -> None:
+    # QuerySet.delete() sends post_delete per row while a receiver listens: no tool can forget
+    TaskFactory(project=team.project)
+    client = team.client("viewer")
+    assert client.get("/api/v1/tasks/").json()["count"] == 1
+    Membership.objects.filter(user=team.viewer).delete()
+    assert client.get("/api/v1/tasks/").json()["count"] == 0
+    assert client.get(f"/api/v1/workspaces/{team.workspace.pk}/").status_code == 404
 
 
 def test_users_with_the_same_memberships_share_entries(team: Any, lookups: Any) -> None:
