@@ -6,6 +6,8 @@
 #   make loadtest TARGET=https://host another deployment (its throttle rates raised beforehand)
 #   make loadtest WORKERS=2           Locust master plus 2 workers on this machine
 #   make loadtest RESTART=1           restart a running stack that has its normal rates for the run
+#   make loadtest-sustained           the full run's shape at 100 req/s of reads: the latency,
+#                                     delivery and error targets at a rate 2 cores can serve
 #   make loadtest-smoke               ~40 s end-to-end run at a low rate (CI)
 #   make loadtest-throttle            the limiter engages at its configured rates (CI)
 #   make bench                        regenerate docs/benchmarks.md (wrk and Locust, pinned)
@@ -33,6 +35,11 @@ loadtest: loadtest-install stack-install ## Load test against the targets (TARGE
 	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile full \
 		$(if $(TARGET),--target $(TARGET)) --workers $(WORKERS) $(LOADTEST_ARGS)
 
+.PHONY: loadtest-sustained
+loadtest-sustained: loadtest-install stack-install ## The full run's shape at a rate 2 cores can serve (100 req/s): latency and delivery targets
+	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile sustained \
+		$(if $(TARGET),--target $(TARGET)) --workers $(WORKERS) $(LOADTEST_ARGS)
+
 .PHONY: loadtest-smoke
 loadtest-smoke: loadtest-install stack-install ## A short load test at a low rate (~40 s of load, CI)
 	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile smoke \
@@ -51,8 +58,12 @@ loadtest-seed: loadtest-install ## Create the load test's data (SEED_MODE=api TA
 bench: loadtest-install stack-install ## Regenerate docs/benchmarks.md: static ceiling, cached list, cache off, plain DRF (wrk, pinned)
 	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/bench/bench.py $(BENCH_ARGS)
 
-# Not yet in CI: to be enabled once measured on a quiet machine.
-# CI_TARGETS += loadtest-smoke loadtest-throttle
+# The runner's own logic (verdicts, percentiles, which caches count): no stack needed.
+.PHONY: test-loadtest-tools
+test-loadtest-tools: install ## Unit tests of the load-test runner (tests/loadtest)
+	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/loadtest
+
+CI_TARGETS += test-loadtest-tools loadtest-smoke loadtest-throttle
 
 .PHONY: loadtest-k8s-config
 loadtest-k8s-config: loadtest-install ## Seed a cluster through its API (TARGET=url) and load the suites and dataset for k8s/loadtest

@@ -337,17 +337,33 @@ def ms(value: float) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
 
+SCENARIO_PROFILES = {
+    "full": "`make loadtest`: DESIGN.md's targets, the read mix offered at 2,000 requests/s",
+    "sustained": "`make loadtest-sustained`: the same targets at 100 requests/s of reads, a rate "
+    "this machine can serve",
+}
+
+
+def latest_run(profile: str) -> dict[str, Any] | None:
+    """The newest summary of a profile's runs in loadtests/reports/<date>-<profile>/."""
+    runs = sorted((ROOT / "loadtests" / "reports").glob(f"*-{profile}/summary.json"))
+    return json.loads(runs[-1].read_text()) if runs else None
+
+
 def scenario_section() -> list[str]:
-    """The latest full `make loadtest` run (Locust), when there is one."""
-    path = ROOT / "loadtests" / "reports" / "latest" / "summary.json"
-    if not path.is_file():
-        return []
-    run = json.loads(path.read_text())
-    if run.get("profile") != "full":
-        return []
+    """The latest `make loadtest` and `make loadtest-sustained` runs (Locust), when there are."""
+    lines: list[str] = []
+    for profile, title in SCENARIO_PROFILES.items():
+        run = latest_run(profile)
+        if run is not None:
+            lines += scenario_table(run, title)
+    return lines
+
+
+def scenario_table(run: dict[str, Any], title: str) -> list[str]:
     m = run["machine"]
     lines = [
-        "## Scenario runs (Locust, `make loadtest`)",
+        f"## Scenario run: {title}",
         "",
         f"Run {run['run']} against {run['target']}: {m['cpus']} CPUs, {m['memory_gib']} GiB, "
         f"load average {m['load_average'][0]} before and {run['load_average_after'][0]} after; "
@@ -420,8 +436,9 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "",
         "- **ceiling**: nginx serving a static file of the cached answer's size from "
         "its static location (sendfile, no upstream).",
-        "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: JWT check, the "
-        "user's memberships from PostgreSQL, throttles and the cached page from Redis).",
+        "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: JWT check; the "
+        "user and their memberships (the cached principal), the throttles and the cached page "
+        "from Redis; no PostgreSQL query).",
         "- **cache off**: the same with `CACHE_ENABLED=false`: every request renders from "
         "PostgreSQL.",
         "- **plain DRF**: a `ListAPIView` with a `ModelSerializer` and DRF's defaults (no "

@@ -65,3 +65,28 @@ def test_histogram_p95_interpolates_within_the_bucket_of_the_95th_observation():
     after = {0.05: 50.0, 0.1: 100.0, float("inf"): 100.0}  # cumulative buckets
     assert abs(run.histogram_p95(before, after) - 95.0) < 1e-6
     assert run.histogram_p95(after, after) is None
+
+
+def test_the_sustained_profile_keeps_every_target_but_the_throughput():
+    args = _args("sustained")
+    overrides = args.profile_conf["targets"]
+    for key, _label, _kind, _unit in run.ROWS:
+        section, name = key.split(".")
+        if key == "read.throughput_rps":
+            assert overrides[key] < args.targets[section][name]
+            assert overrides[key] <= args.profile_conf["read_rps"]
+        else:
+            assert overrides[key] == args.targets[section][name], key
+
+
+def test_the_hit_rate_counts_the_read_caches_and_not_the_principal(monkeypatch):
+    samples = {
+        ("cache_requests_total", (("cache", "task_list"), ("result", "hit"))): 80.0,
+        ("cache_requests_total", (("cache", "task_list"), ("result", "miss"))): 20.0,
+        ("cache_requests_total", (("cache", "principal"), ("result", "hit"))): 1000.0,
+        ("cache_requests_total", (("cache", "principal"), ("result", "miss"))): 1.0,
+        ("http_requests_total", (("result", "hit"),)): 5.0,
+    }
+    monkeypatch.setattr(run, "scrape", lambda url: samples)
+    args = argparse.Namespace(metrics_url="http://127.0.0.1:1/metrics", prometheus_url=None)
+    assert run.cache_counts(args) == {"hit": 80.0, "miss": 20.0}
