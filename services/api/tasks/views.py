@@ -114,7 +114,9 @@ class TaskViewSet(ContractViewSet):
 
     @extend_schema(request=TaskUpdateSerializer, parameters=[IF_MATCH])
     def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
-        task = self.get_object()
+        # _visible_task, not get_object(): get_object() runs the list's filter backends too,
+        # which cost a write about a tenth of its CPU and never apply to a detail.
+        task = self._visible_task(pk)
         serializer = TaskUpdateSerializer(
             task, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -125,12 +127,12 @@ class TaskViewSet(ContractViewSet):
             expected_version=expected_version(request),
             **serializer.validated_data,
         )
-        task = self.get_object()
+        task = self._visible_task(pk)
         return _with_etag(Response(self.get_serializer(task).data), task)
 
     @extend_schema(parameters=[IF_MATCH])
     def destroy(self, request: AuthenticatedRequest, pk: int) -> Response:
-        task = self.get_object()
+        task = self._visible_task(pk)
         commands.task_delete(
             actor=request.user, task_id=task.pk, expected_version=expected_version(request)
         )
