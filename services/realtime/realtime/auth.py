@@ -9,12 +9,15 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from accounts.authentication import CachedUserJWTAuthentication
 
 logger = logging.getLogger("realtime.auth")
 
-_authentication = JWTAuthentication()
+# The REST API's authentication class: the user comes from the cached principal when it can
+# (caching/principals.py), so a reconnect storm does not become a storm of user queries.
+_authentication = CachedUserJWTAuthentication()
 
 
 def user_for_token(raw_token: str) -> Any | None:
