@@ -48,6 +48,20 @@ def task_detail(request: Request, *, task_id: int, render: Render) -> Response:
     return with_validators(Response(entry["data"]), etag_for_version(entry["version"]))
 
 
+def task_after_write(request: Request, *, task_id: int, version: int, render: Render) -> Response:
+    """The answer to a write of a task, at `version` or newer: the entry write-through stored
+    after the commit (a hit, no query), or rendered when the cache could not hold it. Not a view
+    of the task: nothing is counted for write-behind."""
+    entry = cached(
+        cache="task_detail",
+        base=keys.task_detail_key(task_id),
+        generations=[keys.task_generation_key(task_id)],
+        compute=lambda: representations.task_entry(render()),
+        fresh=lambda value: value["version"] >= version,
+    )
+    return with_validators(Response(entry["data"]), etag_for_version(entry["version"]))
+
+
 def task_list(request: Request, *, render: Render) -> Response:
     """Tasks: `?project=` lists depend on that project's tasks only, `?workspace=` lists on that
     workspace's, other lists on the tasks of every workspace the user belongs to."""

@@ -127,8 +127,13 @@ class TaskViewSet(ContractViewSet):
             expected_version=expected_version(request),
             **serializer.validated_data,
         )
-        task = self._visible_task(pk)
-        return _with_etag(Response(self.get_serializer(task).data), task)
+        # Write-through has rendered the task into the cache after the commit: answer from there.
+        return reads.task_after_write(
+            request,
+            task_id=task.pk,
+            version=task.version,
+            render=lambda: self.get_serializer(self._visible_task(pk)).data,
+        )
 
     @extend_schema(parameters=[IF_MATCH])
     def destroy(self, request: AuthenticatedRequest, pk: int) -> Response:

@@ -4,6 +4,8 @@ a hit that already shows the write; and the generations make racing readers harm
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from caching import generations, keys, store
 from tests.caching.conftest import Lookups
@@ -221,3 +223,29 @@ class TestAfterWrite:
         }
         invalidation.after_write([keys.epoch_key()])
         assert not generations.PENDING_EPOCH.is_set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_patch_answers_from_the_entry_its_commit_wrote(team: Any, lookups: Lookups) -> None:
+    # real commits: the command's on-commit rewrite runs before the view answers
+    task = TaskFactory(project=team.project)
+    client = team.client("member")
+    client.get("/api/v1/auth/me/")  # the principal is cached: only the write's queries remain
+
+    with CaptureQueriesContext(connection) as queries:
+        patched = client.patch(f"/api/v1/tasks/{task.pk}/", {"title": "Renamed"}, format="json")
+
+    assert patched.status_code == 200
+    assert patched.json()["title"] == "Renamed"
+    assert patched["ETag"] == f'"{task.version + 1}"'
+    assert lookups("task_detail", "hit") == 1  # the answer is the rewritten entry
+    # the task rendered once (by the rewrite after the commit), not a second time for the answer
+    task_reads_after_commit = [
+        q["sql"]
+        for q in queries.captured_queries[
+            [q["sql"] for q in queries.captured_queries].index("COMMIT") :
+        ]
+        if 'FROM "tasks_task"' in q["sql"]
+    ]
+    assert len(task_reads_after_commit) == 1
+    assert client.get(f"/api/v1/tasks/{task.pk}/").json() == patched.json()
