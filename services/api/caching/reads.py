@@ -35,23 +35,22 @@ def task_detail(request: Request, *, task_id: int, render: Render) -> Response:
     etag = etag_for_version(version)
     if if_none_match(request, etag):
         return not_modified(etag)
-    entry = cached(
-        cache="task_detail",
-        base=keys.task_detail_key(task_id),
-        generations=[keys.task_generation_key(task_id)],
-        compute=lambda: representations.task_entry(render()),
-        # Never older than the version just read: the generations already ensure it, and the
-        # check costs nothing. Newer is fine (a write committed meanwhile); the ETag then names
-        # the version actually answered.
-        fresh=lambda value: value["version"] >= version,
-    )
-    return with_validators(Response(entry["data"]), etag_for_version(entry["version"]))
+    return _task_at_least(task_id, version, render)
 
 
-def task_after_write(request: Request, *, task_id: int, version: int, render: Render) -> Response:
+def task_after_write(*, task_id: int, version: int, render: Render) -> Response:
     """The answer to a write of a task, at `version` or newer: the entry write-through stored
     after the commit (a hit, no query), or rendered when the cache could not hold it. Not a view
     of the task: nothing is counted for write-behind."""
+    return _task_at_least(task_id, version, render)
+
+
+def _task_at_least(task_id: int, version: int, render: Render) -> Response:
+    """The cached representation of the task at `version` or newer, with its version as ETag.
+
+    Never older than the version asked for: the generations already ensure it, and the check
+    costs nothing. Newer is fine (a write committed meanwhile); the ETag then names the version
+    actually answered."""
     entry = cached(
         cache="task_detail",
         base=keys.task_detail_key(task_id),

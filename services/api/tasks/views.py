@@ -129,7 +129,6 @@ class TaskViewSet(ContractViewSet):
         )
         # Write-through has rendered the task into the cache after the commit: answer from there.
         return reads.task_after_write(
-            request,
             task_id=task.pk,
             version=task.version,
             render=lambda: self.get_serializer(self._visible_task(pk)).data,
