@@ -15,6 +15,7 @@ access.checks, in their transaction, against PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -34,10 +35,19 @@ class UserNotFound(Exception):
     """No user has the id (deleted since the token was issued); nothing is cached."""
 
 
+@functools.cache
+def _cached_fields() -> tuple[str, ...]:
+    """The user model's columns but the password hash (the model is fixed once apps are ready)."""
+    user_model = get_user_model()
+    return tuple(
+        f.attname for f in user_model._meta.concrete_fields if f.attname not in _NEVER_CACHED
+    )
+
+
 def cached_user(user_id: int) -> AbstractBaseUser:
     """The user with `password` deferred and their roles attached; UserNotFound if none."""
     user_model = get_user_model()
-    fields = [f.attname for f in user_model._meta.concrete_fields if f.attname not in _NEVER_CACHED]
+    fields = list(_cached_fields())
 
     def compute() -> dict[str, Any]:
         row = user_model._default_manager.filter(pk=user_id).values_list(*fields).first()

@@ -6,7 +6,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.utils import timezone
 
 from access.checks import access_can_grant, access_require_role
 from caching import write_through
@@ -164,10 +163,10 @@ def workspace_transfer(*, actor: User, workspace: Workspace, new_owner: User) ->
         raise ValidationError({"user": ["The new owner must already be a member."]})
     target.role = Role.OWNER
     target.save(update_fields=["role", "updated_at"])
-    Membership.objects.filter(workspace=workspace, user=actor).update(
-        role=Role.ADMIN, updated_at=timezone.now()
-    )
-    write_through.principal_written(user_id=actor.pk)  # update() sends no signal
+    # save(), not update(): the signal it sends invalidates the previous owner's cached roles.
+    previous = Membership.objects.select_for_update().get(workspace=workspace, user=actor)
+    previous.role = Role.ADMIN
+    previous.save(update_fields=["role", "updated_at"])
     stream = f"workspace-{workspace.pk}"
     _record(actor, workspace.pk, stream, events.WORKSPACE_TRANSFERRED, new_owner_id=new_owner.pk)
     return target

@@ -112,7 +112,7 @@ class TestChangesAreSeenAtTheNextRequest:
         moved = owner.post(f"{url}transfer/", {"user": team.admin.pk}, format="json")
 
         assert moved.status_code == 200, moved.json()
-        assert owner.get(url).json()["role"] == "admin"  # changed with update(): no signal
+        assert owner.get(url).json()["role"] == "admin"  # the previous owner, demoted
         assert admin.get(url).json()["role"] == "owner"
 
     def test_a_deleted_workspace_leaves_every_members_list(self, team: Any) -> None:
