@@ -22,6 +22,21 @@ def _wait_for(condition: Callable[[], bool], timeout: float) -> float | None:
     return None
 
 
+def _reconnects(load: Load, killed_at: float) -> list[float | None]:
+    """When each subscriber first connected after `killed_at` (None: not yet)."""
+    return [
+        min((t for t in life.connects if t > killed_at), default=None) for life in load.socket_lives
+    ]
+
+
+def _live_after_reconnect(load: Load, killed_at: float) -> bool:
+    reconnects = _reconnects(load, killed_at)
+    if any(t is None for t in reconnects):
+        return False
+    last = max(t for t in reconnects if t is not None)
+    return any(r.at > last for r in list(load.received))
+
+
 def process_kills(stack: PrivateStack, smoke: bool) -> Result:
     before, between, after = (5, 8, 10) if smoke else (10, 15, 20)
     result = Result("A Gunicorn worker and the realtime process killed with SIGKILL under load")
@@ -59,6 +74,14 @@ def process_kills(stack: PrivateStack, smoke: bool) -> Result:
             f"supervisord restarted it; serving again after {restarted_in or 0:.1f} s "
             f"(pid {stack.pid('realtime')})"
         )
+        # Daphne needs a few seconds to start, more on a busy machine (4 s quiet, 18 s seen on a
+        # loaded CI runner), so the load runs on until every subscriber is back and a live event
+        # has reached it, bounded, rather than for a fixed time that a slow restart can swallow.
+        back_in = _wait_for(lambda: _live_after_reconnect(load, killed_realtime), 60)
+        result.did_(
+            "every subscriber reconnected and received a live event "
+            + (f"{back_in:.1f} s after the restart" if back_in is not None else "never (60 s)")
+        )
         sleep_until(load, killed_realtime + after)
         running.finish()
         result.did_(f"load stopped at +{load.now():.1f} s")
@@ -66,10 +89,7 @@ def process_kills(stack: PrivateStack, smoke: bool) -> Result:
         result.did_(f"outbox drained {drained_in:.1f} s after the load stopped (left: {left})")
         time.sleep(1)
 
-    reconnects = [
-        min((t for t in life.connects if t > killed_realtime), default=None)
-        for life in load.socket_lives
-    ]
+    reconnects = _reconnects(load, killed_realtime)
     reconnected = [t - killed_realtime for t in reconnects if t is not None]
     last_reconnect = max((t for t in reconnects if t is not None), default=load.marks["end"])
     live_after = [r for r in load.received if r.at > last_reconnect]
