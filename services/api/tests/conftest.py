@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -20,7 +21,7 @@ def redis_available() -> bool:
 
 requires_redis = pytest.mark.skipif(not redis_available(), reason="Redis is not reachable")
 requires_postgres = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    connection.vendor != "postgresql",
     reason="PostgreSQL is not reachable",
 )
 

@@ -4,6 +4,9 @@ from .env import BASE_DIR, env
 
 if env("DATABASE_URL", default=""):
     _database = env.db_url("DATABASE_URL")
+    # Django's backend plus a circuit breaker: once getting a connection has failed, requests
+    # fail with 503 at once for DB_CIRCUIT_OPEN_SECONDS instead of each waiting the pool timeout.
+    _database["ENGINE"] = "core.postgres"
     # Merge into what the URL carried (e.g. ?sslmode=require), never replace it.
     _database["OPTIONS"] = {
         **_database.get("OPTIONS", {}),
@@ -28,3 +31,4 @@ else:
     }
 
 DATABASES = {"default": _database}
+DB_CIRCUIT_OPEN_SECONDS = env.float("DB_CIRCUIT_OPEN_SECONDS", default=1.0)

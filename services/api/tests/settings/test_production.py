@@ -106,8 +106,7 @@ def test_database_and_redis_urls_select_postgres_with_pool_and_redis() -> None:
         REDIS_URL="redis://cache.example:6379/0",
     )
     assert value == (
-        "django.db.backends.postgresql ['max_size', 'min_size', 'timeout'] 0 "
-        "django_redis.cache.RedisCache"
+        "core.postgres ['max_size', 'min_size', 'timeout'] 0 django_redis.cache.RedisCache"
     )
 
 

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with a circuit breaker around getting a connection."""

@@ -1,0 +1,45 @@
+"""Django's PostgreSQL backend, with a circuit breaker around getting a connection.
+
+ENGINE "core.postgres" in config/settings/database.py. Queries, transactions and the pool are
+Django's own; only get_new_connection is wrapped (core/circuit_breaker.py explains why).
+"""
+
+import threading
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db.backends.postgresql import base
+
+from core.circuit_breaker import CircuitBreaker
+
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(alias: str) -> CircuitBreaker:
+    """The process's breaker for a database alias (Django makes one wrapper per thread)."""
+    with _breakers_lock:
+        if alias not in _breakers:
+            _breakers[alias] = CircuitBreaker(
+                f"PostgreSQL ({alias})", settings.DB_CIRCUIT_OPEN_SECONDS
+            )
+        return _breakers[alias]
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        breaker = breaker_for(self.alias)
+        if not breaker.allow():
+            # A psycopg error, so Django's wrap_database_errors turns it into its own
+            # OperationalError and the API answers 503 in the envelope, as for any outage.
+            raise psycopg.OperationalError(
+                "PostgreSQL did not answer a moment ago (circuit open); not waiting again yet"
+            )
+        try:
+            connection = super().get_new_connection(conn_params)
+        except psycopg.OperationalError:  # includes the pool's PoolTimeout
+            breaker.failed()
+            raise
+        breaker.succeeded()
+        return connection
