@@ -61,6 +61,8 @@ def postgres_restart(stack: PrivateStack, smoke: bool) -> Result:
         if first_write is not None
         else "none",
         "error rate from 2 s after the first accepted write": after_window["error_rate"],
+        "its failures: 503 / other 5xx / no answer": f"{after_window['503']} / "
+        f"{after_window['5xx'] - after_window['503']} / {after_window['no_answer']}",
         "processes restarted": ", ".join(restarted) or "none",
         "api workers replaced": sorted(set(workers) - set(stack.api_worker_pids())) or "none",
         "non-envelope error answers": load.window(0, load.marks["end"])["not_envelope"],

@@ -1,4 +1,5 @@
-"""The relay killed with SIGKILL in the middle of a batch, three times, under write load with
+"""The relay killed with SIGKILL in the middle of a batch, three times (once in --smoke, and up
+to two rounds more while no kill has landed inside a batch), under write load with
 subscribers connected: every event is delivered at least once, and each task's events in order.
 
 To land inside a batch, the relay is first paused (SIGSTOP) while writes pile up in the outbox,
@@ -17,13 +18,18 @@ from stack import PrivateStack
 
 def relay_kill(stack: PrivateStack, smoke: bool) -> Result:
     rounds = 1 if smoke else 3
-    result = Result(f"The relay killed mid-batch, {rounds} times, under load")
+    # A kill can still miss a batch on a busy machine (the subscribers see the first event only
+    # after the batch was marked published): up to two extra rounds until one lands.
+    most = rounds + 2
+    result = Result("The relay killed mid-batch under load")
     load = Load(stack.api_url, stack.ws_url, label="relay", sockets=3)
     redelivered = 0
     with Running(load) as running:
         result.did_(f"load started: {load.writers} writers, {load.sockets} subscribers")
         sleep_until(load, 3)
-        for n in range(1, rounds + 1):
+        n = 0
+        while n < rounds or (redelivered == 0 and n < most):
+            n += 1
             relay = stack.pid("relay")
             stack.kill(relay, signal.SIGSTOP)
             time.sleep(4)

@@ -303,7 +303,10 @@ class PrivateStack:
                 'SERVICE_NAME="realtime"',
             ),
             "relay": (
-                f"{PYTHON} manage.py relay_outbox --metrics-port {p.relay_metrics}",
+                # Batches of 25 rather than the default 200: relay_kill.py's 4 s backlog (70-100
+                # events) then spans several batches, so a kill timed by the subscribers' first
+                # delivery lands inside one even when a busy machine delays that delivery.
+                f"{PYTHON} manage.py relay_outbox --metrics-port {p.relay_metrics} --batch-size 25",
                 'SERVICE_NAME="relay"',
             ),
             "flusher": (

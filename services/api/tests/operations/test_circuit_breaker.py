@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import OperationalError, connection
+from psycopg_pool.base import AttemptWithBackoff
 
 from core.circuit_breaker import CircuitBreaker
 from core.postgres.base import DatabaseWrapper, breaker_for
@@ -147,3 +148,14 @@ def test_the_first_connection_after_the_window_closes_the_circuit(short_window: 
     finally:
         database.close()
         database.close_pool()
+
+
+def test_the_pool_retries_a_lost_database_about_once_a_second_not_exponentially() -> None:
+    # core/postgres/base.py: the pool's default doubling left a worker without PostgreSQL for
+    # seconds after it had come back.
+    attempt = AttemptWithBackoff(timeout=300)
+    delays = []
+    for second in range(8):
+        attempt.update_delay(float(second))
+        delays.append(attempt.delay)
+    assert all(0.85 <= delay <= 1.15 for delay in delays), delays
