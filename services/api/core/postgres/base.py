@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a circuit breaker around getting a connection.
+"""Django's PostgreSQL backend, with a circuit breaker around getting a connection and a steady
+reconnection cadence for psycopg's pool.
 
 ENGINE "core.postgres" in config/settings/database.py. Queries, transactions and the pool are
 Django's own; only get_new_connection is wrapped (core/circuit_breaker.py explains why).
@@ -47,7 +48,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
             )
         try:
             connection = super().get_new_connection(conn_params)
-        except psycopg.OperationalError:  # includes the pool's PoolTimeout
+        except Exception:
+            # PostgreSQL or the pool (PoolTimeout) failed, or something else did: either way
+            # this attempt is over, and a probe must never stay taken, or the circuit with it.
             breaker.failed()
             raise
         breaker.succeeded()

@@ -159,3 +159,35 @@ def test_the_pool_retries_a_lost_database_about_once_a_second_not_exponentially(
         attempt.update_delay(float(second))
         delays.append(attempt.delay)
     assert all(0.85 <= delay <= 1.15 for delay in delays), delays
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_a_probe_that_fails_in_an_unexpected_way_does_not_hold_the_circuit_open(
+    short_window: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: an open breaker whose window has passed, and a connection attempt that raises
+    # something other than a database error
+    database = _wrapper("circuit-unexpected")
+    breaker = breaker_for("circuit-unexpected")
+    breaker.failed()
+    breaker._opened_at = (breaker._opened_at or 0) - 1.0
+
+    def broken(self: Any, conn_params: Any) -> Any:
+        raise RuntimeError("not a database error")
+
+    monkeypatch.setattr(
+        "django.db.backends.postgresql.base.DatabaseWrapper.get_new_connection", broken
+    )
+    with pytest.raises(RuntimeError):
+        database.ensure_connection()
+    monkeypatch.undo()
+
+    # Then: the next window's probe is let through and closes the circuit
+    breaker._opened_at = (breaker._opened_at or 0) - 1.0
+    try:
+        database.ensure_connection()
+        assert not breaker.is_open
+    finally:
+        database.close()
+        database.close_pool()
