@@ -35,6 +35,10 @@ class CircuitBreaker:
 
     def allow(self) -> bool:
         """True when the caller may try: the circuit is closed, or it is its turn to probe."""
+        if self._opened_at is None:
+            # Every request passes here: no lock while closed. A failure recorded a moment
+            # later lets at most this one attempt through, which is what closed means anyway.
+            return True
         with self._lock:
             if self._opened_at is None:
                 return True
@@ -44,6 +48,8 @@ class CircuitBreaker:
             return True
 
     def succeeded(self) -> None:
+        if self._opened_at is None:
+            return
         with self._lock:
             was_open = self._opened_at is not None
             self._opened_at = None

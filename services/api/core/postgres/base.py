@@ -29,12 +29,13 @@ _breakers_lock = threading.Lock()
 
 def breaker_for(alias: str) -> CircuitBreaker:
     """The process's breaker for a database alias (Django makes one wrapper per thread)."""
+    breaker = _breakers.get(alias)
+    if breaker is not None:  # every connection asks: no lock once it exists
+        return breaker
     with _breakers_lock:
-        if alias not in _breakers:
-            _breakers[alias] = CircuitBreaker(
-                f"PostgreSQL ({alias})", settings.DB_CIRCUIT_OPEN_SECONDS
-            )
-        return _breakers[alias]
+        return _breakers.setdefault(
+            alias, CircuitBreaker(f"PostgreSQL ({alias})", settings.DB_CIRCUIT_OPEN_SECONDS)
+        )
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
