@@ -14,6 +14,12 @@ PORT      ?= 8000
 
 export PYTHONPATH := $(API_DIR)
 
+# What `make report` (docs/readiness.md) judges: the targets that prove something run their
+# command under $(RECORD), which keeps its exit status, output, machine and code (git commit and
+# tree) in $(EVIDENCE_DIR)/<name>/ beside the JUnit XML, coverage or results the command writes.
+EVIDENCE_DIR ?= $(ROOT)/var/evidence
+RECORD       := $(PYTHON) $(ROOT)/scripts/readiness/record.py --evidence $(EVIDENCE_DIR)
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*?## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*?## "}{printf "  %-16s %s\n", $$1, $$2}'
@@ -35,7 +41,9 @@ dev: install ## Migrate, load the demo data and serve the API on embedded defaul
 
 .PHONY: test
 test: install ## Run the test suite with coverage (real PostgreSQL and Redis when reachable)
-	$(PYTHON) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(RECORD) test -- $(PYTHON) -m pytest --cov --cov-report=term \
+		--cov-report=json:$(EVIDENCE_DIR)/test/coverage.json \
+		--junitxml=$(EVIDENCE_DIR)/test/junit.xml $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff, mypy, makemigrations --check, migrations reverse cleanly

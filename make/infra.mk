@@ -126,10 +126,16 @@ validate-yaml: infra-tools
 # parsed with python-hcl2) and the tests that prove a broken file fails validation.
 .PHONY: test-infra
 test-infra: infra-tools
-	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/infra
+	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/infra $(TEST_INFRA_ARGS)
 
-.PHONY: validate-infra
-validate-infra: validate-yaml validate-scripts validate-compose validate-dockerfiles validate-k8s validate-terraform validate-workflows test-infra ## Every static check of compose.yaml, Dockerfiles, k8s/, terraform/ and .github/
+.PHONY: validate-infra-steps
+validate-infra-steps: validate-yaml validate-scripts validate-compose validate-dockerfiles validate-k8s validate-terraform validate-workflows test-infra
 	@echo "validate-infra: all checks passed"
+
+# Recorded as evidence for `make report`: the steps run in a make of their own under $(RECORD).
+.PHONY: validate-infra
+validate-infra: infra-tools ## Every static check of compose.yaml, Dockerfiles, k8s/, terraform/ and .github/
+	$(RECORD) validate-infra -- $(MAKE) --no-print-directory validate-infra-steps \
+		TEST_INFRA_ARGS="--junitxml=$(EVIDENCE_DIR)/validate-infra/junit.xml"
 
 CI_TARGETS += validate-infra

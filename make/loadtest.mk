@@ -11,6 +11,9 @@
 #   make loadtest-smoke               ~40 s end-to-end run at a low rate (CI)
 #   make loadtest-throttle            the limiter engages at its configured rates (CI)
 #   make bench                        regenerate docs/benchmarks.md (wrk and Locust, pinned)
+#
+# The full, sustained and bench runs keep their results in docs/evidence/*.json (commit them with
+# the report they regenerate): `make report` judges capacity from the last runs on record.
 
 LOADTEST_DIR  := $(ROOT)/loadtests
 WITH_STACK    := $(LOADTEST_DIR)/with-stack.sh
@@ -32,22 +35,28 @@ loadtest-install: install ## Install what the load tests need: Locust (uv group 
 
 .PHONY: loadtest
 loadtest: loadtest-install stack-install ## Load test against the targets (TARGET=url, WORKERS=n, RESTART=1); exits 1 on a miss
-	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile full \
+	$(RECORD) loadtest --result $(LOADTEST_DIR)/reports/latest/summary.json \
+		--keep $(ROOT)/docs/evidence/loadtest-full.json -- \
+		bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile full \
 		$(if $(TARGET),--target $(TARGET)) --workers $(WORKERS) $(LOADTEST_ARGS)
 
 .PHONY: loadtest-sustained
 loadtest-sustained: loadtest-install stack-install ## The full run's shape at a rate 2 cores can serve (100 req/s): latency and delivery targets
-	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile sustained \
+	$(RECORD) loadtest-sustained --result $(LOADTEST_DIR)/reports/latest/summary.json \
+		--keep $(ROOT)/docs/evidence/loadtest-sustained.json -- \
+		bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile sustained \
 		$(if $(TARGET),--target $(TARGET)) --workers $(WORKERS) $(LOADTEST_ARGS)
 
 .PHONY: loadtest-smoke
 loadtest-smoke: loadtest-install stack-install ## A short load test at a low rate (~40 s of load, CI)
-	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile smoke \
+	$(RECORD) loadtest-smoke --result $(LOADTEST_DIR)/reports/latest/summary.json -- \
+		bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/run.py --profile smoke \
 		$(if $(TARGET),--target $(TARGET)) --workers $(WORKERS) $(LOADTEST_ARGS)
 
 .PHONY: loadtest-throttle
 loadtest-throttle: loadtest-install stack-install ## Check that the limiter answers 429 + Retry-After at the configured rates
-	bash $(WITH_STACK) configured -- $(PYTHON) $(LOADTEST_DIR)/throttle_check.py \
+	$(RECORD) loadtest-throttle -- \
+		bash $(WITH_STACK) configured -- $(PYTHON) $(LOADTEST_DIR)/throttle_check.py \
 		$(if $(TARGET),--target $(TARGET))
 
 .PHONY: loadtest-seed
@@ -56,7 +65,8 @@ loadtest-seed: loadtest-install ## Create the load test's data (SEED_MODE=api TA
 
 .PHONY: bench
 bench: loadtest-install stack-install ## Regenerate docs/benchmarks.md: static ceiling, cached list, cache off, plain DRF (wrk, pinned)
-	bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/bench/bench.py $(BENCH_ARGS)
+	$(RECORD) bench --result $(LOADTEST_DIR)/reports/bench.json --keep $(ROOT)/docs/evidence/bench.json -- \
+		bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/bench/bench.py $(BENCH_ARGS)
 
 # The runner's own logic (verdicts, percentiles, which caches count): no stack needed.
 .PHONY: test-loadtest-tools

@@ -35,10 +35,11 @@ certs: ## Make the development CA and the TLS certificate for localhost (.stack/
 
 .PHONY: validate-stack-config
 validate-stack-config: stack-install ## nginx -t, promtool (config, rules, rule tests), amtool, shellcheck and the dashboards lint
-	bash $(ROOT)/scripts/stack/validate.sh
+	$(RECORD) validate-stack-config -- bash $(ROOT)/scripts/stack/validate.sh
 
 .PHONY: test-stack
 test-stack: stack-install ## End-to-end tests against the native stack (starts it if needed; PYTEST_ARGS passes options)
-	$(PYTHON) -m pytest -p no:cacheprovider tests/stack $(PYTEST_ARGS)
+	$(RECORD) test-stack -- $(PYTHON) -m pytest -p no:cacheprovider tests/stack \
+		--junitxml=$(EVIDENCE_DIR)/test-stack/junit.xml $(PYTEST_ARGS)
 
 CI_TARGETS += validate-stack-config

@@ -1,12 +1,14 @@
 """Every fault scenario against one private stack, then a Markdown report.
 
-    python scripts/faults/run_all.py [--smoke] [--report PATH]
+    python scripts/faults/run_all.py [--smoke] --report PATH [--json PATH]
 
 `make reliability` writes docs/reliability.md; `make reliability-smoke` (CI) runs the shorter
-versions and writes var/reliability/smoke.md. Exits 1 when any check or reconciliation fails.
+versions and writes var/reliability/smoke.md. --json writes the same results as data (for
+`make report`). Exits 1 when any check or reconciliation fails.
 """
 
 import argparse
+import json
 import platform
 import sys
 import time
@@ -45,6 +47,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="The shorter versions (CI).")
     parser.add_argument("--report", type=Path, required=True)
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     started = time.monotonic()
     results: list[Result] = []
@@ -70,6 +73,20 @@ def main() -> int:
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(report)
     say(f"report written to {args.report}")
+    if args.json:
+        data = {
+            "command": command,
+            "smoke": args.smoke,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "duration_s": round(time.monotonic() - started, 1),
+            "passed": all(r.ok for r in results),
+            "scenarios": [
+                {"scenario": scenario.__name__} | result.as_dict()
+                for scenario, result in zip(SCENARIOS, results, strict=True)
+            ],
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(data, indent=2, default=str) + "\n")
     failed = [r.title for r in results if not r.ok]
     say("all scenarios passed" if not failed else f"FAILED: {failed}")
     return 1 if failed else 0

@@ -46,6 +46,25 @@ class Result:
         self.did.append(f"{time.strftime('%H:%M:%S')} {what}")
         say(what)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The result for `make report` (docs/readiness.md): what the Markdown shows, as data."""
+        reconciliation = self.reconciliation
+        return {
+            "title": self.title,
+            "ok": self.ok,
+            "checks": self.checks,
+            "figures": self.figures,
+            "reconciliation": None
+            if reconciliation is None
+            else {
+                "ok": reconciliation.ok,
+                "counts": reconciliation.counts,
+                "problems": reconciliation.problems[:20],
+            },
+            "load_average": self.load_average,
+            "did": self.did,
+        }
+
     def markdown(self) -> str:
         lines = [f"### {self.title}", ""]
         if self.load_average is not None:
