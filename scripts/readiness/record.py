@@ -110,6 +110,7 @@ def run(
     notes: dict[str, str] | None = None,
     result: Path | None = None,
     keep: Path | None = None,
+    root: Path = ROOT,
 ) -> int:
     folder = evidence / name
     shutil.rmtree(folder, ignore_errors=True)
@@ -119,7 +120,7 @@ def run(
         "command": command,
         "started": utc_now(),
         "notes": notes or {},
-        **code_identity(),
+        **code_identity(root),
         "machine": machine(),
     }
     started = time.monotonic()
