@@ -147,6 +147,10 @@ def target(check: Check, run: Run) -> Finding:
         )
         if row["result"] not in ("pass", "skipped"):
             failing.append(row["key"])
+    if len(parts) > SHOWN_FAILURES:  # a whole table: the misses, and how many were met
+        met = len(parts) - len(failing)
+        parts = [p for p, row in zip(parts, chosen, strict=True) if row["key"] in failing]
+        parts.append(f"{met} other targets met")
     text = f"run {run.result.get('run')}: " + "; ".join(parts)
     if failing:
         return Finding(FAIL, text, failing, figures)

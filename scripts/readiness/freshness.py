@@ -43,7 +43,8 @@ def _exists(root: str, revision: str) -> bool:
 
 @cache
 def _diff(root: str, then: str, now: str, paths: tuple[str, ...]) -> list[str]:
-    out = _git(root, "diff", "--name-only", then, now, "--", *paths)
+    # Prose (notes, READMEs) beside the code does not change what the code does.
+    out = _git(root, "diff", "--name-only", then, now, "--", *paths, ":(exclude)*.md")
     return out.splitlines() if out else []
 
 

@@ -127,8 +127,8 @@ def markdown(data: dict[str, Any], catalogue: Catalogue) -> str:
     lines += [
         "## Inputs",
         "",
-        "| input | made by | status | finished | machine | commit |",
-        "|---|---|---|---|---|---|",
+        "| input | what | made by | last run | finished | machine | commit |",
+        "|---|---|---|---|---|---|---|",
     ]
     for item in data["inputs"]:
         lines.append(_input_row(item))
@@ -155,18 +155,22 @@ def _row(row: dict[str, Any]) -> str:
 
 
 def _input_row(item: dict[str, Any]) -> str:
-    made_by = f"`{item['make']}`"
+    first = f"| {item['name']} | {item['what']} | `{item['make']}` |"
     if not item["present"]:
-        missing = f"missing: {item['missing']}"
-        return f"| {item['name']} ({item['what']}) | {made_by} | {missing} | - | - | - |"
+        return f"{first} missing: {item['missing']} | - | - | - |"
     status = "exit 0" if item["exit_code"] == 0 else f"**exit {item['exit_code']}**"
-    where = item["location"] if item["record"] else f"{item['location']}/"
+    if item["record"]:
+        # The report lives in docs/, beside the records' folder.
+        name = Path(item["location"]).name
+        where = f"[evidence/{name}](evidence/{name})"
+    else:
+        where = f"{item['location']}/"
     commit = f"`{item['commit'][:10]}`" if item["commit"] else "-"
     if item["uncommitted_changes"]:
         commit += " + changes"
     return (
-        f"| {item['name']} ({item['what']}) | {made_by} | {status}, {where} | "
-        f"{_when(item['finished'])} | {_machine(item['machine'])} | {commit} |"
+        f"{first} {status}, {where} | {_when(item['finished'])} | "
+        f"{_machine(item['machine'])} | {commit} |"
     )
 
 
