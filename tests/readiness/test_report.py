@@ -390,3 +390,65 @@ def test_a_full_run_is_kept_only_when_it_wrote_its_results(tmp_path: Path) -> No
     assert data["result"] == {"passed": True}
     assert data["meta"]["exit_code"] == 1
     assert json.loads((tmp_path / "ev" / "load" / "result.json").read_text()) == {"passed": True}
+
+
+def test_prose_beside_the_code_does_not_make_evidence_stale(project: Project) -> None:
+    given_a_green_test_run(project)
+    project.write("app/NOTES.md", "why the login is what it is\n")
+    project.commit("notes")
+
+    assert project.assess()["auth"].status == PASS
+
+
+# --- `make report` in a clean clone of this repository -------------------------------------------
+
+
+def test_make_report_in_a_clean_clone_after_the_test_run(tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    # Given the evidence `make test` keeps, on the clone's code: one failing test id.
+    cases = [
+        ("services.api.tests.api.test_auth.TestLogin", "test_login", "passed"),
+        ("services.api.tests.api.test_errors", "test_unknown_url_is_the_envelope", "failed"),
+    ]
+    evidence = clone / "var" / "evidence" / "test"
+    evidence.mkdir(parents=True)
+    (evidence / "junit.xml").write_text(junit(cases))
+    meta = {"finished": "2026-12-01T10:05:00Z", "exit_code": 1, "machine": {"host": "ci-1"}}
+    (evidence / "meta.json").write_text(json.dumps(meta | record.code_identity(clone)))
+
+    # -o install: use this checkout's environment instead of building one in the clone.
+    out = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(clone),
+            "-o",
+            "install",
+            "report",
+            f"VENV={ROOT / '.venv'}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+
+    data = json.loads((clone / "docs" / "readiness.json").read_text())
+    statuses = {c["id"]: c["status"] for c in data["concerns"]}
+    counts = data["counts"]
+    assert (
+        f"report: {counts[PASS]} pass, {counts[FAIL]} fail, {counts[STALE]} stale, "
+        f"{counts[MISSING]} not measured here ({len(statuses)} concerns)"
+    ) in out
+    assert (
+        "missing input test-stack: no var/evidence/test-stack/meta.json: run `make test-stack`"
+        in out
+    )
+    assert statuses["api.jwt"] == PASS
+    assert statuses["api.errors"] == FAIL
+    assert statuses["api.roles"] == MISSING  # its tests were not in this run
+    assert statuses["capacity.throughput"] == FAIL  # the full load test on record missed it
+    page = (clone / "docs" / "readiness.md").read_text()
+    assert "`services/api/tests/api/test_errors.py::test_unknown_url_is_the_envelope`" in page
