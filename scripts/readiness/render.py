@@ -147,10 +147,11 @@ def _row(row: dict[str, Any]) -> str:
         evidence.append(f"{e['input']}: {text}")
         if e["run"]:
             measured.append(_measured(e["run"]))
-    seen = list(dict.fromkeys(measured))
+    # Several checks of one missing input say the same thing: once is enough.
+    evidence, measured = list(dict.fromkeys(evidence)), list(dict.fromkeys(measured))
     return (
         f"| {_cell(row['claim'])} | {_badge(row['status'])} | "
-        f"{'<br>'.join(_cell(x) for x in evidence)} | {'<br>'.join(seen) or '-'} |"
+        f"{'<br>'.join(_cell(x) for x in evidence)} | {'<br>'.join(measured) or '-'} |"
     )
 
 
