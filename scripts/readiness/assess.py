@@ -95,5 +95,6 @@ def run_facts(run: Run) -> dict[str, Any]:
         "machine": {
             k: machine.get(k) for k in ("host", "cpus", "memory_gib", "load_average", "ci")
         },
+        "notes": meta.get("notes") or {},
         "source": meta.get("source"),
     }

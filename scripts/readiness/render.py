@@ -160,6 +160,8 @@ def _input_row(item: dict[str, Any]) -> str:
     if not item["present"]:
         return f"{first} missing: {item['missing']} | - | - | - |"
     status = "exit 0" if item["exit_code"] == 0 else f"**exit {item['exit_code']}**"
+    if item["notes"]:  # how the run was made (make fuzz FUZZ_EXAMPLES=...)
+        status += " (" + ", ".join(f"{k}={v}" for k, v in item["notes"].items()) + ")"
     if item["record"]:
         # The report lives in docs/, beside the records' folder.
         name = Path(item["location"]).name
@@ -177,6 +179,8 @@ def _input_row(item: dict[str, Any]) -> str:
 
 def _measured(run: dict[str, Any]) -> str:
     commit = f"`{run['commit'][:7]}`" if run["commit"] else "no commit"
+    if run["uncommitted_changes"]:
+        commit += " + changes"
     return f"{_when(run['finished'])}, {_machine(run['machine'])}, {commit}"
 
 
