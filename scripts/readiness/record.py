@@ -123,6 +123,8 @@ def run(
         **code_identity(root),
         "machine": machine(),
     }
+    # Written now without an exit status: a run that never finishes is seen as such.
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     started = time.monotonic()
     started_epoch = time.time()
     # The output goes to the terminal as it comes and to output.log (steps are read from it).

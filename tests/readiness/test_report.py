@@ -452,3 +452,16 @@ def test_make_report_in_a_clean_clone_after_the_test_run(tmp_path: Path) -> None
     assert statuses["capacity.throughput"] == FAIL  # the full load test on record missed it
     page = (clone / "docs" / "readiness.md").read_text()
     assert "`services/api/tests/api/test_errors.py::test_unknown_url_is_the_envelope`" in page
+
+
+def test_a_run_that_never_finished_is_not_measured(project: Project) -> None:
+    given_a_green_test_run(project)
+    meta_path = project.evidence / "test" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["exit_code"]  # as record.py leaves it while the command runs, or if it is killed
+    meta_path.write_text(json.dumps(meta))
+
+    row = project.assess()["auth"]
+
+    assert row.status == MISSING
+    assert "did not finish: run `make test`" in row.evidence[0].finding.text
