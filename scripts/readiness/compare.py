@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import FAIL, PASS
+from .checks import FAIL, PASS, STALE
+
+# Stale evidence held too (a stale concern has no failure and nothing missing): a committed
+# load-test record that moves from a met target to a missed one is a regression even though the
+# code had moved on since the run before it.
+HELD = (PASS, STALE)
 
 
 def changes(baseline: dict[str, Any], current: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -18,4 +23,4 @@ def changes(baseline: dict[str, Any], current: dict[str, Any]) -> list[tuple[str
 
 
 def regressions(baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    return [cid for cid, was, now in changes(baseline, current) if was == PASS and now == FAIL]
+    return [cid for cid, was, now in changes(baseline, current) if was in HELD and now == FAIL]

@@ -256,11 +256,11 @@ def report(**statuses: str) -> dict:
     return {"concerns": [{"id": cid, "status": status} for cid, status in statuses.items()]}
 
 
-def test_only_pass_to_fail_is_a_regression() -> None:
+def test_evidence_that_held_and_now_fails_is_a_regression() -> None:
     before = report(a=PASS, b=STALE, c=MISSING, d=PASS, e=FAIL)
     after = report(a=FAIL, b=FAIL, c=FAIL, d=STALE, e=FAIL)
 
-    assert regressions(before, after) == ["a"]
+    assert regressions(before, after) == ["a", "b"]
 
 
 # --- the catalogue --------------------------------------------------------------------------------
