@@ -5,8 +5,8 @@
         [--baseline FILE] [--fail-on-regression]
 
 Prints the count per status and each missing input with the command that makes it. With
---fail-on-regression, exits 1 when a concern that passed in --baseline (by default the committed
---json, read before it is overwritten) fails now.
+--fail-on-regression, exits 1 when a concern whose evidence held in --baseline (pass or stale; by
+default the committed --json, read before it is overwritten) fails now.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     regressed = regressions(baseline, data)
     if regressed:
         print(
-            f"report: {len(regressed)} concern(s) passed in {baseline_path} and fail now: "
+            f"report: {len(regressed)} concern(s) held in {baseline_path} and fail now: "
             f"{', '.join(regressed)}"
         )
         return 1 if args.fail_on_regression else 0
