@@ -53,7 +53,7 @@ def selects(pattern: str, case: JUnitCase) -> bool:
 
 def tests(check: Check, run: Run) -> Finding:
     if run.tests is None:
-        return Finding(MISSING, f"no JUnit XML in {run.location.name}/ (the run ended before it)")
+        return Finding(MISSING, f"no readable JUnit XML in {run.location.name}/")
     patterns = check.params["select"]
     chosen = [c for c in run.tests if any(selects(p, c) for p in patterns)]
     where = ", ".join(f"`{p}`" for p in patterns)

@@ -46,8 +46,12 @@ class Run:
 
     @cached_property
     def tests(self) -> list[JUnitCase] | None:
+        """None when the run left no JUnit XML, or a truncated one (pytest killed mid-write)."""
         junit = self.files.get("junit.xml")
-        return parse_junit(junit) if junit else None
+        try:
+            return parse_junit(junit) if junit else None
+        except ET.ParseError:
+            return None
 
     @cached_property
     def coverage(self) -> dict[str, Any] | None:

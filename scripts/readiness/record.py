@@ -129,12 +129,18 @@ def run(
     started_epoch = time.time()
     # The output goes to the terminal as it comes and to output.log (steps are read from it).
     with (folder / "output.log").open("wb") as log:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for line in iter(process.stdout.readline, b""):  # type: ignore[union-attr]
-            sys.stdout.buffer.write(line)
-            sys.stdout.buffer.flush()
-            log.write(line)
-        status = process.wait()
+        try:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        except OSError as error:  # the program is missing: a failed run, like the shell's 127
+            log.write(f"record: {error}\n".encode())
+            print(f"record: {error}", file=sys.stderr)
+            status = 127
+        else:
+            for line in iter(process.stdout.readline, b""):  # type: ignore[union-attr]
+                sys.stdout.buffer.write(line)
+                sys.stdout.buffer.flush()
+                log.write(line)
+            status = process.wait()
     meta.update(
         finished=utc_now(),
         duration_s=round(time.monotonic() - started, 1),

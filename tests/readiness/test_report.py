@@ -465,3 +465,19 @@ def test_a_run_that_never_finished_is_not_measured(project: Project) -> None:
 
     assert row.status == MISSING
     assert "did not finish: run `make test`" in row.evidence[0].finding.text
+
+
+def test_a_truncated_junit_file_is_not_measured(project: Project) -> None:
+    project.latest_run("test", junit_xml=junit(PASSING)[:120])  # pytest killed mid-write
+
+    row = project.assess()["auth"]
+
+    assert row.status == MISSING
+    assert row.evidence[0].finding.text == "no readable JUnit XML in test/"
+
+
+def test_a_command_that_cannot_start_is_a_failed_run(tmp_path: Path) -> None:
+    status = record.run("x", tmp_path, ["/nonexistent/program"])
+
+    assert status == 127
+    assert json.loads((tmp_path / "x" / "meta.json").read_text())["exit_code"] == 127
