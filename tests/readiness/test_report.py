@@ -66,14 +66,16 @@ def test_a_class_and_parameters_stay_in_the_failing_test_id(project: Project) ->
     assert finding.failing == ["tests/test_auth.py::TestRefresh::test_rotates[json]"]
 
 
-def test_tests_that_were_all_skipped_prove_nothing(project: Project) -> None:
-    cases = [("tests.test_auth", "test_login", "skipped"), PASSING[2]]
+def test_a_skipped_test_is_never_shown_as_passing(project: Project) -> None:
+    cases = [("tests.test_auth", "test_login", "skipped"), *PASSING[1:]]
     project.latest_run("test", junit_xml=junit(cases))
 
     row = project.assess()["auth"]
 
     assert row.status == MISSING
-    assert "chromium is missing" in row.evidence[0].finding.text
+    assert row.evidence[0].finding.text == (
+        "1 passed, 1 skipped (chromium is missing): `tests/test_auth.py`"
+    )
 
 
 def test_a_concern_whose_tests_did_not_run_is_not_measured(project: Project) -> None:
