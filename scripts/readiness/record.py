@@ -14,7 +14,7 @@ in CI, so their results are also kept in the repository: with --keep, RECORD (do
 committed) gets {"meta": ..., "result": ...} when this run wrote the results, whether it met its
 targets or missed them.
 
-Standard library only: it wraps the test run itself, before any environment is trusted.
+Standard library only, so that it can wrap any target's command whatever that target installs.
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ def run(
     folder.mkdir(parents=True)
     meta: dict[str, Any] = {
         "name": name,
-        "command": command,
+        # Paths relative to the checkout: records are committed, the checkout's place is not theirs.
+        "command": [arg.replace(f"{root}/", "") for arg in command],
         "started": utc_now(),
         "notes": notes or {},
         **code_identity(root),
