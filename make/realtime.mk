@@ -26,6 +26,8 @@ chromium: ## Install Debian's chromium (headless browser of the end-to-end test)
 
 .PHONY: test-e2e-browser
 test-e2e-browser: install chromium ## The live board end to end in headless Chromium while the API changes a task
-	$(PYTHON) -m pytest -p no:cacheprovider services/api/tests/realtime/test_live_board_browser.py $(PYTEST_ARGS)
+	$(RECORD) test-e2e-browser -- $(PYTHON) -m pytest -p no:cacheprovider \
+		services/api/tests/realtime/test_live_board_browser.py \
+		--junitxml=$(EVIDENCE_DIR)/test-e2e-browser/junit.xml $(PYTEST_ARGS)
 
 CI_TARGETS += test-e2e-browser
