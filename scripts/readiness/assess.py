@@ -66,6 +66,8 @@ def _staleness(run: Run, paths: tuple[str, ...], code: Code) -> str | None:
     changed = code.changed_since(run.meta, paths)
     if changed is None:
         commit = run.meta.get("commit")
+        if code.tree is None:
+            return "this checkout is no git repository: whether the run measured it is unknown"
         if commit is None:
             return "the run recorded no commit, so whether it measured this code is unknown"
         return f"it measured commit {commit[:10]}, which this repository does not hold"
