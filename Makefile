@@ -47,10 +47,20 @@ test: install ## Run the test suite with coverage (real PostgreSQL and Redis whe
 
 .PHONY: lint
 lint: install ## ruff, mypy, makemigrations --check, migrations reverse cleanly
+	$(RECORD) lint -- $(MAKE) --no-print-directory lint-steps
+
+# Each step announces itself ("== ...") so that the report can tell which one failed.
+.PHONY: lint-steps
+lint-steps:
+	@echo "== ruff check"
 	$(VENV)/bin/ruff check .
+	@echo "== ruff format --check"
 	$(VENV)/bin/ruff format --check .
+	@echo "== mypy"
 	$(VENV)/bin/mypy services/api
+	@echo "== makemigrations --check"
 	$(MANAGE) makemigrations --check --dry-run
+	@echo "== migrations reverse"
 	$(PYTHON) scripts/check_migrations_reverse.py
 
 .PHONY: format
