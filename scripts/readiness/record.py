@@ -103,6 +103,12 @@ def utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def make_dry_run() -> bool:
+    """Under `make -n` the recipes that call $(MAKE) still run: record nothing then."""
+    flags = os.environ.get("MAKEFLAGS", "").split(" ", 1)[0]
+    return not flags.startswith("-") and "n" in flags
+
+
 def run(
     name: str,
     evidence: Path,
@@ -185,6 +191,8 @@ def main() -> int:
     args = parser.parse_args(argv[:split])
     command = argv[split + 1 :]
     notes = dict(note.partition("=")[::2] for note in args.note)
+    if make_dry_run():
+        return subprocess.call(command)
     try:
         return run(args.name, args.evidence, command, notes, args.result, args.keep)
     except KeyboardInterrupt:

@@ -483,3 +483,14 @@ def test_a_command_that_cannot_start_is_a_failed_run(tmp_path: Path) -> None:
 
     assert status == 127
     assert json.loads((tmp_path / "x" / "meta.json").read_text())["exit_code"] == 127
+
+
+def test_make_dry_runs_are_not_recorded(tmp_path: Path) -> None:
+    recorder = [sys.executable, str(ROOT / "scripts" / "readiness" / "record.py")]
+    command = [*recorder, "x", "--evidence", str(tmp_path), "--", "true"]
+
+    subprocess.run(command, check=True, env=os.environ | {"MAKEFLAGS": "kn -- X=1"})
+    assert not (tmp_path / "x").exists()
+
+    subprocess.run(command, check=True, env=os.environ | {"MAKEFLAGS": " --no-print-directory"})
+    assert json.loads((tmp_path / "x" / "meta.json").read_text())["exit_code"] == 0
