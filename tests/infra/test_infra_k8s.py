@@ -35,16 +35,20 @@ def objects(docs, kind: str) -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
 
 
-def app_config(docs) -> dict[str, str]:
-    """The data of taskboard-config, whose generated name ends in a content hash."""
+def generated_config(docs, name: str) -> dict[str, str]:
+    """The data of a generated ConfigMap, whose name ends in a content hash."""
     found = [
         doc
         for doc in docs
         if doc["kind"] == "ConfigMap"
-        and re.fullmatch(r"taskboard-config-[a-z0-9]{10}", doc["metadata"]["name"])
+        and re.fullmatch(rf"{name}-[a-z0-9]{{10}}", doc["metadata"]["name"])
     ]
     assert len(found) == 1, [doc["metadata"]["name"] for doc in found]
     return found[0]["data"]
+
+
+def app_config(docs) -> dict[str, str]:
+    return generated_config(docs, "taskboard-config")
 
 
 def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +221,8 @@ def test_django_accepts_the_public_hosts_and_the_pod_ip(overlay):
             env = {item["name"]: item for item in container["env"]}
             where = f"{workload['metadata']['name']}/{container['name']}"
             assert env["POD_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP", where
-            assert env["DJANGO_ALLOWED_HOSTS"]["value"] == "$(PUBLIC_HOSTS),$(POD_IP)", where
+            hosts = env["DJANGO_ALLOWED_HOSTS"]["value"]
+            assert hosts == "$(PUBLIC_HOSTS),$(INTERNAL_HOSTS),$(POD_IP)", where
             # $(VAR) expands only variables defined before it.
             assert names.index("POD_IP") < names.index("DJANGO_ALLOWED_HOSTS"), where
 
@@ -576,6 +581,9 @@ def test_sync_check_detects_a_stale_copy(tmp_path):
     assert result.returncode == 1 and "stale copy" in result.stderr
 
 
+K8S_ONLY_CONFIG = {"real-ip.conf.template"}
+
+
 def test_every_copied_file_is_in_a_generated_configmap():
     kustomization = load_yaml(repo_path("k8s/base/kustomization.yaml"))
     listed = {
@@ -586,7 +594,10 @@ def test_every_copied_file_is_in_a_generated_configmap():
         for path in repo_path("k8s/base/config").rglob("*")
         if path.is_file()
     }
-    assert listed == copies
+    # Besides the copies, only files of k8s/base's own (no source elsewhere to copy from).
+    assert copies <= listed and listed - copies == K8S_ONLY_CONFIG
+    for name in K8S_ONLY_CONFIG:
+        assert repo_path(f"k8s/base/{name}").is_file(), name
 
 
 def test_nginx_deployment_renders_the_same_template_variables():
@@ -594,8 +605,10 @@ def test_nginx_deployment_renders_the_same_template_variables():
     nginx = objects(docs, "Deployment")["nginx"]
     container = next(c for c in pod_spec(nginx)["containers"] if c["name"] == "nginx")
     given = {item["name"] for item in container["env"]} - {"NGINX_ENVSUBST_FILTER"}
-    template = repo_path("nginx/templates/taskboard.conf.template").read_text(encoding="utf-8")
-    assert given == set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", template))
+    templates = generated_config(docs, "nginx-templates")
+    assert set(templates) == {"taskboard.conf.template", "real-ip.conf.template"}
+    templates = "".join(templates.values())
+    assert given == set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", templates))
     env = {item["name"]: item["value"] for item in container["env"]}
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert {"/etc/nginx/nginx.conf", "/etc/nginx/templates", "/etc/nginx/snippets"} <= mounts
