@@ -22,6 +22,7 @@ from infra_helpers import (
     env_vars_read_by_app,
     kustomize,
     load_yaml,
+    load_yaml_documents,
     rendered_overlay,
     repo_path,
 )
@@ -60,6 +61,12 @@ def all_containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
     return spec.get("initContainers", []) + spec["containers"]
 
 
+def runs_the_application(workload: dict[str, Any]) -> bool:
+    """Whether the workload's containers run the application image (taskboard:<tag>)."""
+    images = {c["image"].rsplit("/", 1)[-1].split(":")[0] for c in all_containers(workload)}
+    return "taskboard" in images
+
+
 def workloads(docs) -> list[dict[str, Any]]:
     return [doc for doc in docs if doc["kind"] in WORKLOAD_KINDS]
 
@@ -89,7 +96,15 @@ def test_everything_is_namespaced_in_taskboard(overlay):
 
 
 def test_only_known_custom_resources(overlay):
-    builtin_groups = ("v1", "apps/", "batch/", "autoscaling/", "policy/", "networking.k8s.io/")
+    builtin_groups = (
+        "v1",
+        "apps/",
+        "batch/",
+        "autoscaling/",
+        "policy/",
+        "networking.k8s.io/",
+        "rbac.authorization.k8s.io/",
+    )
     _, docs = overlay
     for doc in docs:
         if doc["apiVersion"].startswith(builtin_groups):
@@ -216,6 +231,8 @@ def test_django_accepts_the_public_hosts_and_the_pod_ip(overlay):
     for workload in workloads(docs):
         if "taskboard.io/backend-client" not in workload["spec"]["template"]["metadata"]["labels"]:
             continue
+        if not runs_the_application(workload):
+            continue  # the exporters (k8s/components/exporters) are no Django process
         for container in all_containers(workload):
             names = [item["name"] for item in container["env"]]
             env = {item["name"]: item for item in container["env"]}
@@ -625,10 +642,20 @@ def test_nginx_deployment_renders_the_same_template_variables():
     assert tls_volume["secret"]["secretName"] == certificate["spec"]["secretName"]
 
 
-def test_alert_rules_are_shipped_as_a_configmap():
-    docs = rendered_overlay("prod")
-    rules = objects(docs, "ConfigMap")["prometheus-rules"]["data"]
+def test_alert_rules_ship_with_the_cluster_monitoring_with_absolute_runbooks():
+    result = kustomize(ROOT / "k8s" / "monitoring")
+    assert result.returncode == 0, result.stderr
+    docs = load_yaml_documents(result.stdout)
+    rules = generated_config(docs, "prometheus-rules")
+    base = env_file(repo_path("k8s/monitoring/settings.env"))["RUNBOOK_BASE_URL"]
+    assert base.startswith("https://") and base.endswith("/")
     for name in ("alerts.yml", "recording.yml"):
-        assert rules[name] == repo_path(f"monitoring/prometheus/rules/{name}").read_text(
-            encoding="utf-8"
-        )
+        source = repo_path(f"monitoring/prometheus/rules/{name}").read_text(encoding="utf-8")
+        assert rules[name] == source.replace("runbook_url: docs/", f"runbook_url: {base}docs/")
+    urls = re.findall(r"runbook_url: (\S+)", rules["alerts.yml"])
+    assert urls and all(u.startswith(base + "docs/monitoring.md#") for u in urls)
+    # The rules no longer ship in the platform's namespace, where no Prometheus could mount them.
+    assert not any(
+        d["kind"] == "ConfigMap" and "prometheus-rules" in d["metadata"]["name"]
+        for d in rendered_overlay("prod")
+    )

@@ -61,8 +61,12 @@ def budget(docs: tuple[dict[str, Any], ...]) -> list[Share]:
         if workload["kind"] not in {"Deployment", "Job"}:
             continue
         template = workload["spec"]["template"]
-        if template["metadata"]["labels"].get("taskboard.io/backend-client") != "true":
-            continue
+        main = template["spec"]["containers"][0]
+        if not any(
+            e.get("valueFrom", {}).get("secretKeyRef", {}).get("key") == "DATABASE_URL"
+            for e in main.get("env", [])
+        ):
+            continue  # not a PostgreSQL client
         name = workload["metadata"]["name"]
         if name in ceiling:
             assert "replicas" not in workload["spec"], f"{name}: the HPA owns replicas"
@@ -70,12 +74,12 @@ def budget(docs: tuple[dict[str, Any], ...]) -> list[Share]:
         else:
             pods = workload["spec"].get("replicas", workload["spec"].get("parallelism", 1))
         # Init containers finish before the main container opens its pool: the main one counts.
-        main = template["spec"]["containers"][0]
         gunicorn = main.get("command", [""])[0] == "gunicorn"
         processes = int(config["GUNICORN_WORKERS"]) if gunicorn else 1
-        # A container's own env entry wins over its envFrom ConfigMap.
+        # A container's own env entry wins over its envFrom ConfigMap; postgres_exporter (no
+        # envFrom) holds one connection.
         own = {e["name"]: e.get("value") for e in main.get("env", [])}
-        size = int(own.get("DB_POOL_MAX_SIZE") or pool)
+        size = int(own.get("DB_POOL_MAX_SIZE") or (pool if main.get("envFrom") else 1))
         shares.append(Share(name, pods, surge_pods(workload, pods), processes, size))
     return shares
 
@@ -96,7 +100,14 @@ def max_connections(overlay: str, docs: tuple[dict[str, Any], ...]) -> int:
 def test_the_peak_during_a_surge_fits_max_connections(overlay):
     docs = rendered_overlay(overlay)
     shares = budget(docs)
-    assert {s.workload for s in shares} == {"api", "realtime", "relay", "flusher", "migrate"}
+    assert {s.workload for s in shares} == {
+        "api",
+        "realtime",
+        "relay",
+        "flusher",
+        "migrate",
+        "postgres-exporter",
+    }
     peak = sum(s.connections for s in shares)
     limit = max_connections(overlay, docs) - RESERVED[overlay]
     assert peak <= limit, f"{overlay}: {peak} connections at peak > {limit}: {shares}"

@@ -1,8 +1,8 @@
-"""Who may talk to whom under the rendered NetworkPolicies (netpol.py), load test included.
+"""Who may talk to whom under the rendered NetworkPolicies (netpol.py).
 
-Every pair of endpoints (the overlay's pods, k8s/loadtest's pods, the cluster's ingress
-controller, Prometheus and DNS, the managed databases and the internet) is tried on every port
-the target listens on; the allowed set must be exactly the flows below.
+Every pair of endpoints (the overlay's pods, k8s/loadtest's and k8s/monitoring's pods, the
+cluster's ingress controller, DNS and API server, the managed databases and the internet) is
+tried on every port the target listens on; the allowed set must be exactly the flows below.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ NAMESPACE = "taskboard"
 APP_CLIENTS = ("api", "realtime", "relay", "flusher", "migrate")
 
 
-def loadtest_docs() -> list[dict[str, Any]]:
-    result = kustomize(ROOT / "k8s" / "loadtest")
+def rendered(folder: str) -> list[dict[str, Any]]:
+    result = kustomize(ROOT / "k8s" / folder)
     assert result.returncode == 0, result.stderr
     return load_yaml_documents(result.stdout)
 
@@ -53,12 +53,12 @@ def vpc_address(offset: int) -> str:
 
 
 def world(overlay: str) -> tuple[Cluster, list[Endpoint]]:
-    docs = list(rendered_overlay(overlay)) + loadtest_docs()
+    docs = list(rendered_overlay(overlay)) + rendered("loadtest") + rendered("monitoring")
     endpoints = [
         *pods(docs),
         endpoint("ingress-nginx", "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"}, {}),
-        endpoint("prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"}, {}),
         endpoint("kube-dns", "kube-system", {"k8s-app": "kube-dns"}, {"dns": 53}),
+        endpoint("kube-apiserver", "", {}, {"https": 6443}, ip="172.18.0.2"),
         endpoint("internet", "", {}, {"https": 443}, ip="203.0.113.5"),
     ]
     if overlay == "prod":
@@ -67,7 +67,7 @@ def world(overlay: str) -> tuple[Cluster, list[Endpoint]]:
             endpoint("elasticache", "", {}, {"redis": 6379}, ip=vpc_address(2000)),
         ]
     policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
-    assert all(p["metadata"].get("namespace") == NAMESPACE for p in policies)
+    assert {p["metadata"].get("namespace") for p in policies} == {NAMESPACE, "monitoring"}
     return Cluster(policies), endpoints
 
 
@@ -83,6 +83,19 @@ def expected_flows(overlay: str, inside: set[str]) -> set[tuple[str, str, int]]:
         ("prometheus", "relay", 9201),
         ("prometheus", "flusher", 9202),
         ("prometheus", "nginx", 9113),
+        ("prometheus", "postgres-exporter", 9187),
+        ("prometheus", "redis-exporter", 9121),
+        ("prometheus", "alertmanager", 9093),
+        ("prometheus", "kube-apiserver", 6443),
+        # Egress by port only (the API server's address differs per cluster): 443 anywhere.
+        ("prometheus", "internet", 443),
+        ("alertmanager", "internet", 443),
+        ("grafana", "prometheus", 9090),
+        ("postgres-exporter", postgres, 5432),
+        ("redis-exporter", redis, 6379),
+        # The exporters are backend clients: the same egress as the application's pods.
+        ("postgres-exporter", redis, 6379),
+        ("redis-exporter", postgres, 5432),
         ("locust-worker", "locust-master", 5557),
         ("locust-worker", "nginx", 8443),
     }
@@ -104,7 +117,7 @@ def reachable(cluster: Cluster, endpoints: list[Endpoint]) -> set[tuple[str, str
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
 def test_exactly_the_designed_flows_are_reachable(overlay):
     cluster, endpoints = world(overlay)
-    inside = {e.name for e in endpoints if e.namespace == NAMESPACE}
+    inside = {e.name for e in endpoints if e.namespace in {NAMESPACE, "monitoring"}}
     found = reachable(cluster, endpoints)
     # Endpoints outside the namespace are not subject to its policies: their own egress is
     # free, so only flows into or out of the namespace's pods are the policies' business.
