@@ -31,6 +31,13 @@ from typing import Any
 
 from infra_helpers import ROOT
 
+# The entrypoints of the images whose manifests give only args, as installed on this machine
+# (Debian's packages of the same exporters: make stack-install).
+IMAGE_ENTRYPOINTS = {
+    "quay.io/prometheuscommunity/postgres-exporter": "prometheus-postgres-exporter",
+    "oliver006/redis_exporter": "prometheus-redis-exporter",
+    "nginx/nginx-prometheus-exporter": "prometheus-nginx-exporter",
+}
 IMAGE_WORKDIR = "/app/services/api"
 IMAGE_ROOT = "/app"
 IMAGE_VENV = "/opt/venv"
@@ -212,6 +219,12 @@ class Cluster:
                 )
             elif "secretKeyRef" in item["valueFrom"]:
                 value = self.secret[item["valueFrom"]["secretKeyRef"]["key"]]
+            elif "configMapKeyRef" in item["valueFrom"]:
+                ref = item["valueFrom"]["configMapKeyRef"]
+                data = self.configmap(ref["name"])
+                if ref["key"] not in data and ref.get("optional"):
+                    continue
+                value = data[ref["key"]]
             elif item["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP":
                 value = "127.0.0.1"
             else:
@@ -242,12 +255,16 @@ class Cluster:
         mounts = self.mounts(pod, container)
         env = self.environment(pod, container, mounts) | (env_override or {})
         argv = self.command(pod, container, mounts)
+        if "command" not in container and (not argv or argv[0].startswith("-")):
+            # The image's entrypoint: the exporters' own binaries, Debian's builds here.
+            argv = [IMAGE_ENTRYPOINTS[container["image"].rsplit(":", 1)[0]], *argv]
         if argv[0] == "nginx":
             # The image's /etc/nginx is the pod's root/etc/nginx here; mime.types is the image's.
             self.render_templates(env, mounts)
             conf = mounts["/etc/nginx/nginx.conf"]
             (conf.parent / "mime.types").write_text(Path("/etc/nginx/mime.types").read_text())
             argv += ["-c", str(conf), "-e", "stderr"]
+        pod.base.mkdir(parents=True, exist_ok=True)
         log = pod.base / f"{name}.log"
         handle = log.open("wb")
         process = subprocess.Popen(

@@ -4,16 +4,18 @@ Against the local PostgreSQL and Redis, in a database and a Redis db of this tes
 (TEST_DATABASE_URL's name + "_manifests", TEST_REDIS_URL), on free ports:
 
 1. the migrate Job's command completes, then each wait-for-migrations init container passes;
-2. api, realtime, relay and flusher start with their manifest's command and environment, and
-   every httpGet probe of theirs answers 200 at its path;
+2. api, realtime, relay and flusher, the nginx exporter sidecar and the PostgreSQL and Redis
+   exporters start with their manifest's command and environment, every httpGet probe answers
+   200 at its path, and each exporter reaches its server (pg_up, redis_up, nginx_up are 1);
 3. nginx starts with the template rendered from the nginx container's environment, proxies to
    them, and accepts the Host headers that clients in and out of the cluster send (the public
    host, and k8s/loadtest's Locust target), refusing any other;
 4. behind a trusted proxy (the Ingress controller's role, played by 127.0.0.1), nginx's auth rate
    limit counts per client address from X-Forwarded-For.
 
-The one substitution besides addresses: the prod overlay sets PGSSLMODE=require for the managed
-database, and the local server speaks no TLS, so that run uses `prefer`.
+The exporters run as Debian's builds of the same exporters. The one substitution besides
+addresses: the prod run sets PGSSLMODE=disable, since the local server speaks no TLS and the
+prod overlay requires it from the managed database.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from infra_helpers import ROOT, kustomize, load_yaml_documents, rendered_overlay
 from manifest_run import Cluster, Process, http_get
 
 APP_DEPLOYMENTS = ("api", "realtime", "relay", "flusher")
+EXPORTERS = ("postgres-exporter", "redis-exporter")
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 START_SECONDS = 90
 
@@ -83,10 +86,10 @@ def running(request: pytest.FixtureRequest, backends: dict[str, str]) -> Iterato
         for n in cluster.objects("ConfigMap")
         if n.startswith("taskboard-config-")
     )
-    override = {}
-    if config.get("PGSSLMODE"):
-        assert (name, config["PGSSLMODE"]) == ("prod", "require")
-        override["PGSSLMODE"] = "prefer"
+    # The local server speaks no TLS, like dev's in-cluster one (whose setting is used as it
+    # is); prod requires TLS from the managed server, so that run is told to do without.
+    assert config["PGSSLMODE"] == {"dev": "disable", "prod": "require"}[name]
+    override = {"PGSSLMODE": "disable"} if name == "prod" else {}
     started: list[Process] = []
     try:
         migrate = cluster.start(cluster.pods["migrate"], "migrate", env_override=override)
@@ -99,6 +102,12 @@ def running(request: pytest.FixtureRequest, backends: dict[str, str]) -> Iterato
             started.append(cluster.start(pod, deployment, env_override=override))
         nginx_pod = cluster.pods["nginx"]
         started.append(cluster.start(nginx_pod, "nginx"))
+        # Debian's nginx exporter (0.11) exits when nginx does not answer yet, where the image's
+        # (1.4.2) retries: start it once nginx's own probe passes.
+        started[-1].probe("startupProbe", time.monotonic() + START_SECONDS)
+        started.append(cluster.start(nginx_pod, "exporter"))
+        for exporter in EXPORTERS:
+            started.append(cluster.start(cluster.pods[exporter], "exporter", env_override=override))
         yield {"name": name, "cluster": cluster, "processes": started, "config": config}
     finally:
         for process in reversed(started):
@@ -123,8 +132,25 @@ def test_every_probe_answers_at_its_path(running):
             where = f"{started.pod.name}/{started.container['name']} {kind}"
             assert status == 200, f"{where}: {status} {body[:300]}\n{started.output()}"
             answered.append(where)
-    # Every long-running application container and nginx has its three probes.
-    assert len(answered) == 3 * (len(APP_DEPLOYMENTS) + 1), answered
+    # Three probes for every application container and nginx, two for each exporter.
+    assert len(answered) == 3 * (len(APP_DEPLOYMENTS) + 1) + 2 * (len(EXPORTERS) + 1), answered
+
+
+def test_the_exporters_see_their_servers(running):
+    """What PostgresDown, RedisDown and NginxDown read: each exporter reaches its server with
+    the connection settings of the manifests."""
+    deadline = time.monotonic() + START_SECONDS
+    for pod, metric in (
+        ("postgres-exporter", "pg_up"),
+        ("redis-exporter", "redis_up"),
+        ("nginx", "nginx_up"),
+    ):
+        exporter = process(running, pod, "exporter")
+        port = exporter.pod.port(exporter.container, "metrics")
+        status, body = http_get(f"http://127.0.0.1:{port}/metrics", deadline=deadline)
+        assert status == 200, body[:300]
+        values = [line.split()[-1] for line in body.splitlines() if line.startswith(metric + " ")]
+        assert values == ["1"], f"{pod}: {metric} {values}\n{exporter.output()}"
 
 
 def nginx_https(running: dict[str, Any]) -> tuple[str, ssl.SSLContext]:
