@@ -127,9 +127,11 @@ validate-yaml: infra-tools
 		$(ROOT)/compose.yaml $(ROOT)/k8s $(ROOT)/.github
 
 # Cross-reference tests (compose <-> Dockerfile, nginx, settings; k8s <-> sources; terraform
-# parsed with python-hcl2) and the tests that prove a broken file fails validation.
+# parsed with python-hcl2), the tests that prove a broken file fails validation, and the
+# manifests run natively (tests/infra/test_k8s_manifests_run.py: nginx, the exporters and
+# promtool come from stack-install; PostgreSQL and Redis must answer on 127.0.0.1).
 .PHONY: test-infra
-test-infra: infra-tools
+test-infra: infra-tools stack-install
 	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/infra
 
 .PHONY: validate-infra
