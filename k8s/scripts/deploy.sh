@@ -42,7 +42,9 @@ done
 
 # The migrate Job deletes itself once finished (ttlSecondsAfterFinished: 0), so applying creates
 # it anew. One still running from an earlier apply is let finish, never cut short.
-kubectl wait job/migrate --namespace "$namespace" --for=delete --timeout=15m
+if kubectl get job migrate --namespace "$namespace" >/dev/null 2>&1; then
+  kubectl wait job/migrate --namespace "$namespace" --for=delete --timeout=15m
+fi
 kubectl apply --server-side --field-manager=taskboard-deploy -f "$rendered"
 
 # The migration's output, live; the Job is gone once it finishes, so its completion is proven by
