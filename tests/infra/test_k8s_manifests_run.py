@@ -9,7 +9,8 @@ Against the local PostgreSQL and Redis, in a database and a Redis db of this tes
    200 at its path, and each exporter reaches its server (pg_up, redis_up, nginx_up are 1);
 3. nginx starts with the template rendered from the nginx container's environment, proxies to
    them, and accepts the Host headers that clients in and out of the cluster send (the public
-   host, and k8s/loadtest's Locust target), refusing any other;
+   host, and k8s/loadtest's Locust target), refusing any other; a WebSocket with the load
+   test's Host and origin reaches the realtime consumer;
 4. behind a trusted proxy (the Ingress controller's role, played by 127.0.0.1), nginx's auth rate
    limit counts per client address from X-Forwarded-For.
 
@@ -36,6 +37,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import redis
+import websocket
 from infra_helpers import ROOT, kustomize, load_yaml_documents, rendered_overlay
 from manifest_run import Cluster, Process, http_get
 
@@ -192,6 +194,29 @@ def test_nginx_serves_the_hosts_clients_send_and_refuses_others(running):
         f"{url}/readyz", deadline=deadline, headers={"Host": "evil.example"}, context=context
     )
     assert status == 400, f"an unknown Host got {status}"
+
+
+def test_websockets_open_through_nginx_for_the_load_test_host(running):
+    """Locust's socket users connect to wss://<LOCUST_HOST>/ws/v1/ with that origin: the
+    handshake must pass nginx and realtime's host and origin checks, and the consumer answer."""
+    url, _ = nginx_https(running)
+    host = loadtest_host()
+    connection = websocket.create_connection(
+        url.replace("https://", "wss://") + "/ws/v1/",
+        timeout=15,
+        sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False},
+        host=host,
+        origin=f"https://{host}",
+    )
+    try:
+        assert connection.getstatus() == 101
+        # A token that is no token: the consumer itself closes the socket with 4401.
+        connection.send(json.dumps({"type": "auth", "token": "not-a-token"}))
+        opcode, data = connection.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert int.from_bytes(data[:2], "big") == 4401
+    finally:
+        connection.close()
 
 
 def post_login(
