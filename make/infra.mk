@@ -9,6 +9,9 @@ INFRA_OUT      ?= $(or $(TMPDIR),/tmp)/taskboard-infra
 COMPOSE_SCHEMA ?= $(ROOT)/../shared/schemas/compose-spec.json
 # The Kubernetes minor versions the rendered manifests must be valid for.
 K8S_VERSIONS   ?= 1.35.0 1.36.0 1.37.0
+# Every kustomization users apply: the overlays, the monitoring (plain and Operator) and the
+# load test.
+K8S_TREES      := overlays/dev overlays/prod monitoring monitoring/operator loadtest
 CHECKOV        ?= uvx --from checkov==3.3.30 checkov
 KUBECTL        ?= $(VENV)/bin/kubectl
 TERRAFORM      ?= terraform
@@ -84,17 +87,18 @@ validate-dockerfiles: infra-tools
 validate-k8s: infra-tools
 	python3 $(ROOT)/k8s/scripts/sync-config.py --check
 	@mkdir -p $(INFRA_OUT)
-	set -e; for overlay in dev prod; do \
-		$(KUBECTL) kustomize $(ROOT)/k8s/overlays/$$overlay > $(INFRA_OUT)/k8s-$$overlay.yaml; \
-		echo "k8s/overlays/$$overlay: $$(grep -c '^kind:' $(INFRA_OUT)/k8s-$$overlay.yaml) objects"; \
+	set -e; for tree in $(K8S_TREES); do \
+		out=$(INFRA_OUT)/k8s-$$(echo $$tree | tr / -).yaml; \
+		$(KUBECTL) kustomize $(ROOT)/k8s/$$tree > $$out; \
+		echo "k8s/$$tree: $$(grep -c '^kind:' $$out) objects"; \
 		for version in $(K8S_VERSIONS); do \
-			$(VENV)/bin/kubernetes-validate --strict --quiet --kubernetes-version $$version \
-				$(INFRA_OUT)/k8s-$$overlay.yaml; \
+			$(VENV)/bin/kubernetes-validate --strict --quiet --no-warn --kubernetes-version $$version $$out; \
 			echo "  valid for Kubernetes $$version"; \
 		done; \
+		$(PYTHON) $(ROOT)/k8s/scripts/validate-custom-resources.py $$out; \
 	done
 	$(CHECKOV) --quiet --compact --skip-download --framework kubernetes \
-		-f $(INFRA_OUT)/k8s-dev.yaml -f $(INFRA_OUT)/k8s-prod.yaml
+		$(foreach tree,$(K8S_TREES),-f $(INFRA_OUT)/k8s-$(subst /,-,$(tree)).yaml)
 
 .PHONY: validate-terraform
 validate-terraform: infra-tools
@@ -123,9 +127,11 @@ validate-yaml: infra-tools
 		$(ROOT)/compose.yaml $(ROOT)/k8s $(ROOT)/.github
 
 # Cross-reference tests (compose <-> Dockerfile, nginx, settings; k8s <-> sources; terraform
-# parsed with python-hcl2) and the tests that prove a broken file fails validation.
+# parsed with python-hcl2), the tests that prove a broken file fails validation, and the
+# manifests run natively (tests/infra/test_k8s_manifests_run.py: nginx, the exporters and
+# promtool come from stack-install; PostgreSQL and Redis must answer on 127.0.0.1).
 .PHONY: test-infra
-test-infra: infra-tools
+test-infra: infra-tools stack-install
 	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/infra $(TEST_INFRA_ARGS)
 
 .PHONY: validate-infra-steps

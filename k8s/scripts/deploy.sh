@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Deploy an overlay: secrets first, then the migration Job of this release, then everything else,
-# waiting until the migration has completed and every Deployment has rolled out.
+# Deploy an overlay: secrets first, then the overlay (with the migration Job of this release),
+# waiting until every Deployment has rolled out on the migrated schema.
 #
 #   k8s/scripts/deploy.sh prod taskboard/prod/app    secrets synced from AWS Secrets Manager
 #   k8s/scripts/deploy.sh dev                        secrets created once with random values
@@ -27,12 +27,30 @@ rendered="$(mktemp)"
 trap 'rm -f "$rendered"' EXIT
 kubectl kustomize "$repo_root/k8s/overlays/$overlay" > "$rendered"
 
-# A Job's pod template is immutable: the previous release's Job goes before this one is applied.
-kubectl delete job migrate --namespace "$namespace" --ignore-not-found --wait=true
+# The HPAs own the replica counts; the manifests carry none. A Deployment that an earlier
+# release applied with spec.replicas has that field owned by this field manager, and server-side
+# apply would reset it to 1 when the manifest drops it. Hand it to a second manager first (the
+# ownership transfer of the Kubernetes documentation): harmless once done, so it runs every time.
+for deployment in api realtime nginx; do
+  replicas="$(kubectl get deployment "$deployment" --namespace "$namespace" \
+    --output jsonpath='{.spec.replicas}' --ignore-not-found)"
+  [ -n "$replicas" ] || continue
+  printf '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"%s","namespace":"%s"},"spec":{"replicas":%s}}' \
+    "$deployment" "$namespace" "$replicas" |
+    kubectl apply --server-side --field-manager=handover-to-hpa --validate=false -f - >/dev/null
+done
+
+# The migrate Job deletes itself once finished (ttlSecondsAfterFinished: 0), so applying creates
+# it anew. One still running from an earlier apply is let finish, never cut short.
+if kubectl get job migrate --namespace "$namespace" >/dev/null 2>&1; then
+  kubectl wait job/migrate --namespace "$namespace" --for=delete --timeout=15m
+fi
 kubectl apply --server-side --field-manager=taskboard-deploy -f "$rendered"
 
-kubectl wait job/migrate --namespace "$namespace" --for=condition=complete --timeout=15m
+# The migration's output, live; the Job is gone once it finishes, so its completion is proven by
+# the rollouts below (each new pod starts only once `migrate --check` passes).
+kubectl logs job/migrate --namespace "$namespace" --follow --pod-running-timeout=5m || true
 for deployment in api realtime relay flusher nginx; do
-  kubectl rollout status "deployment/$deployment" --namespace "$namespace" --timeout=10m
+  kubectl rollout status "deployment/$deployment" --namespace "$namespace" --timeout=15m
 done
 echo "deployed k8s/overlays/$overlay"

@@ -53,6 +53,7 @@ ENV_CONSUMED_ELSEWHERE = {
     "HEALTHCHECK_PORT": "the image's HEALTHCHECK (services/api/Dockerfile)",
     "PUBLIC_HOSTS": "the pod spec, which builds DJANGO_ALLOWED_HOSTS from it (k8s/base)",
     "POD_IP": "the pod spec, which builds DJANGO_ALLOWED_HOSTS from it (k8s/base)",
+    "INTERNAL_HOSTS": "the pod spec, which builds DJANGO_ALLOWED_HOSTS from it (k8s/base)",
 }
 
 

@@ -22,6 +22,7 @@ from infra_helpers import (
     env_vars_read_by_app,
     kustomize,
     load_yaml,
+    load_yaml_documents,
     rendered_overlay,
     repo_path,
 )
@@ -35,16 +36,20 @@ def objects(docs, kind: str) -> dict[str, dict[str, Any]]:
     return {doc["metadata"]["name"]: doc for doc in docs if doc["kind"] == kind}
 
 
-def app_config(docs) -> dict[str, str]:
-    """The data of taskboard-config, whose generated name ends in a content hash."""
+def generated_config(docs, name: str) -> dict[str, str]:
+    """The data of a generated ConfigMap, whose name ends in a content hash."""
     found = [
         doc
         for doc in docs
         if doc["kind"] == "ConfigMap"
-        and re.fullmatch(r"taskboard-config-[a-z0-9]{10}", doc["metadata"]["name"])
+        and re.fullmatch(rf"{name}-[a-z0-9]{{10}}", doc["metadata"]["name"])
     ]
     assert len(found) == 1, [doc["metadata"]["name"] for doc in found]
     return found[0]["data"]
+
+
+def app_config(docs) -> dict[str, str]:
+    return generated_config(docs, "taskboard-config")
 
 
 def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +59,12 @@ def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
 def all_containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
     spec = pod_spec(workload)
     return spec.get("initContainers", []) + spec["containers"]
+
+
+def runs_the_application(workload: dict[str, Any]) -> bool:
+    """Whether the workload's containers run the application image (taskboard:<tag>)."""
+    images = {c["image"].rsplit("/", 1)[-1].split(":")[0] for c in all_containers(workload)}
+    return "taskboard" in images
 
 
 def workloads(docs) -> list[dict[str, Any]]:
@@ -85,7 +96,15 @@ def test_everything_is_namespaced_in_taskboard(overlay):
 
 
 def test_only_known_custom_resources(overlay):
-    builtin_groups = ("v1", "apps/", "batch/", "autoscaling/", "policy/", "networking.k8s.io/")
+    builtin_groups = (
+        "v1",
+        "apps/",
+        "batch/",
+        "autoscaling/",
+        "policy/",
+        "networking.k8s.io/",
+        "rbac.authorization.k8s.io/",
+    )
     _, docs = overlay
     for doc in docs:
         if doc["apiVersion"].startswith(builtin_groups):
@@ -212,12 +231,15 @@ def test_django_accepts_the_public_hosts_and_the_pod_ip(overlay):
     for workload in workloads(docs):
         if "taskboard.io/backend-client" not in workload["spec"]["template"]["metadata"]["labels"]:
             continue
+        if not runs_the_application(workload):
+            continue  # the exporters (k8s/components/exporters) are no Django process
         for container in all_containers(workload):
             names = [item["name"] for item in container["env"]]
             env = {item["name"]: item for item in container["env"]}
             where = f"{workload['metadata']['name']}/{container['name']}"
             assert env["POD_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP", where
-            assert env["DJANGO_ALLOWED_HOSTS"]["value"] == "$(PUBLIC_HOSTS),$(POD_IP)", where
+            hosts = env["DJANGO_ALLOWED_HOSTS"]["value"]
+            assert hosts == "$(PUBLIC_HOSTS),$(INTERNAL_HOSTS),$(POD_IP)", where
             # $(VAR) expands only variables defined before it.
             assert names.index("POD_IP") < names.index("DJANGO_ALLOWED_HOSTS"), where
 
@@ -576,6 +598,9 @@ def test_sync_check_detects_a_stale_copy(tmp_path):
     assert result.returncode == 1 and "stale copy" in result.stderr
 
 
+K8S_ONLY_CONFIG = {"real-ip.conf.template"}
+
+
 def test_every_copied_file_is_in_a_generated_configmap():
     kustomization = load_yaml(repo_path("k8s/base/kustomization.yaml"))
     listed = {
@@ -586,7 +611,10 @@ def test_every_copied_file_is_in_a_generated_configmap():
         for path in repo_path("k8s/base/config").rglob("*")
         if path.is_file()
     }
-    assert listed == copies
+    # Besides the copies, only files of k8s/base's own (no source elsewhere to copy from).
+    assert copies <= listed and listed - copies == K8S_ONLY_CONFIG
+    for name in K8S_ONLY_CONFIG:
+        assert repo_path(f"k8s/base/{name}").is_file(), name
 
 
 def test_nginx_deployment_renders_the_same_template_variables():
@@ -594,8 +622,10 @@ def test_nginx_deployment_renders_the_same_template_variables():
     nginx = objects(docs, "Deployment")["nginx"]
     container = next(c for c in pod_spec(nginx)["containers"] if c["name"] == "nginx")
     given = {item["name"] for item in container["env"]} - {"NGINX_ENVSUBST_FILTER"}
-    template = repo_path("nginx/templates/taskboard.conf.template").read_text(encoding="utf-8")
-    assert given == set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", template))
+    templates = generated_config(docs, "nginx-templates")
+    assert set(templates) == {"taskboard.conf.template", "real-ip.conf.template"}
+    templates = "".join(templates.values())
+    assert given == set(re.findall(r"\$\{(NGINX_[A-Z_]+)\}", templates))
     env = {item["name"]: item["value"] for item in container["env"]}
     mounts = {m["mountPath"] for m in container["volumeMounts"]}
     assert {"/etc/nginx/nginx.conf", "/etc/nginx/templates", "/etc/nginx/snippets"} <= mounts
@@ -612,10 +642,20 @@ def test_nginx_deployment_renders_the_same_template_variables():
     assert tls_volume["secret"]["secretName"] == certificate["spec"]["secretName"]
 
 
-def test_alert_rules_are_shipped_as_a_configmap():
-    docs = rendered_overlay("prod")
-    rules = objects(docs, "ConfigMap")["prometheus-rules"]["data"]
+def test_alert_rules_ship_with_the_cluster_monitoring_with_absolute_runbooks():
+    result = kustomize(ROOT / "k8s" / "monitoring")
+    assert result.returncode == 0, result.stderr
+    docs = load_yaml_documents(result.stdout)
+    rules = generated_config(docs, "prometheus-rules")
+    base = env_file(repo_path("k8s/monitoring/settings.env"))["RUNBOOK_BASE_URL"]
+    assert base.startswith("https://") and base.endswith("/")
     for name in ("alerts.yml", "recording.yml"):
-        assert rules[name] == repo_path(f"monitoring/prometheus/rules/{name}").read_text(
-            encoding="utf-8"
-        )
+        source = repo_path(f"monitoring/prometheus/rules/{name}").read_text(encoding="utf-8")
+        assert rules[name] == source.replace("runbook_url: docs/", f"runbook_url: {base}docs/")
+    urls = re.findall(r"runbook_url: (\S+)", rules["alerts.yml"])
+    assert urls and all(u.startswith(base + "docs/monitoring.md#") for u in urls)
+    # The rules no longer ship in the platform's namespace, where no Prometheus could mount them.
+    assert not any(
+        d["kind"] == "ConfigMap" and "prometheus-rules" in d["metadata"]["name"]
+        for d in rendered_overlay("prod")
+    )

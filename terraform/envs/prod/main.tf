@@ -76,6 +76,15 @@ module "registry" {
   tags            = local.tags
 }
 
+# The Locust image of k8s/loadtest (docs/load-testing.md): load tests run inside the cluster, so
+# its nodes pull this image like the application's.
+module "loadtest_registry" {
+  source = "../../modules/registry"
+
+  repository_name = "taskboard-loadtest"
+  tags            = local.tags
+}
+
 module "secrets" {
   source = "../../modules/secrets"
 

@@ -44,3 +44,8 @@ output "redis_primary_endpoint" {
   description = "Redis primary endpoint host."
   value       = module.redis.primary_endpoint_address
 }
+
+output "loadtest_repository_url" {
+  description = "Repository of the Locust image that k8s/loadtest runs (push it, then set its image)."
+  value       = module.loadtest_registry.repository_url
+}
