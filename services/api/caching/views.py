@@ -29,6 +29,14 @@ class RoundTripReadMixin:
         make_round_trip(self, request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
+    def get_throttles(self) -> list[Any]:
+        # The same instances for the round trip and for DRF's check (each parses its rate).
+        throttles: list[Any] | None = getattr(self, "_throttles", None)
+        if throttles is None:
+            throttles = super().get_throttles()  # type: ignore[misc]
+            self._throttles = throttles
+        return throttles
+
 
 def make_round_trip(view: Any, request: Request) -> None:
     if not settings.CACHE_ENABLED or not store.uses_redis():
