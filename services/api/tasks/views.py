@@ -78,9 +78,13 @@ class TaskViewSet(RoundTripReadMixin, ContractViewSet):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data).data
 
-    def _visible_task(self, pk: int) -> Task:
-        """The task if the user may see it; the list's filters do not apply to a detail."""
-        task = get_object_or_404(self.get_queryset(), pk=pk)
+    def _visible_task(self, pk: int, *, with_labels: bool = True) -> Task:
+        """The task if the user may see it; the list's filters do not apply to a detail.
+        A write only checks visibility and validates against the row: no labels prefetched."""
+        queryset = self.get_queryset() if with_labels else task_list(user=self.request.user)
+        if not with_labels:
+            queryset = queryset.prefetch_related(None)
+        task = get_object_or_404(queryset, pk=pk)
         self.check_object_permissions(self.request, task)
         return task
 
@@ -133,7 +137,7 @@ class TaskViewSet(RoundTripReadMixin, ContractViewSet):
     def partial_update(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         # _visible_task, not get_object(): get_object() runs the list's filter backends too,
         # which cost a write about a tenth of its CPU and never apply to a detail.
-        task = self._visible_task(pk)
+        task = self._visible_task(pk, with_labels=False)
         serializer = TaskUpdateSerializer(
             task, data=request.data, partial=True, context=self.get_serializer_context()
         )
@@ -175,7 +179,8 @@ class CommentViewSet(ContractViewSet):
         return [IsOwnerOrReadOnly()]
 
     def _task(self) -> Task:
-        return get_object_or_404(task_list(user=self.request.user), pk=self.kwargs["task_id"])
+        queryset = task_list(user=self.request.user).prefetch_related(None)
+        return get_object_or_404(queryset, pk=self.kwargs["task_id"])
 
     def list(self, request: AuthenticatedRequest, task_id: int) -> Response:
         self._task()
