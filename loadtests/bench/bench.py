@@ -484,7 +484,11 @@ def write_report(result: dict[str, Any], path: Path) -> None:
     ceilings = {row["label"]: row["rps"] for row in rows if row["label"].startswith("ceiling")}
     for row in rows:
         errors = sum(row["errors"].values())
-        versus = ceilings.get(row.get("ceiling", "ceiling"), ceiling)
+        versus = (
+            row["rps"]
+            if row["label"] in ceilings
+            else ceilings.get(row.get("ceiling", "ceiling"), ceiling)
+        )
         lines.append(
             f"| {row['title']} | {row['rps']:,.0f} | {ms(row['p50_ms'])} | {ms(row['p95_ms'])} | "
             f"{ms(row['p99_ms'])} | {row['rps'] / versus:.1%} | "
@@ -495,9 +499,13 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "",
         "- **ceiling**: nginx serving a static file of the cached answer's size from "
         "its static location (sendfile, no upstream).",
-        "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: JWT check; the "
-        "user and their memberships (the cached principal), the throttles and the cached page "
-        "from Redis; no PostgreSQL query).",
+        "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: the JWT check; "
+        "the user and their memberships (the cached principal), the throttles and the page's "
+        "stored bytes in one Redis round trip, one Lua script; no PostgreSQL query, no "
+        "serializer, no renderer). What changed it since the 2026-11-26 run (4.95 ms): hiredis, "
+        "the one round trip, stored bytes, verified tokens remembered per process, orjson's log "
+        "formatter; each measured in [What moved the numbers](#what-moved-the-numbers), profiles "
+        "in [profiles/](profiles/).",
         "- **cache off**: the same with `CACHE_ENABLED=false`: every request renders from "
         "PostgreSQL.",
         "- **plain DRF**: a `ListAPIView` with a `ModelSerializer` and DRF's defaults (no "
@@ -506,7 +514,9 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "- **cached task detail**: `GET /api/v1/tasks/{id}/`, compared with nginx serving a "
         "static file of its size (the row above it): the same round trip plus PostgreSQL's "
         "answer to whether the reader may see the task and at which version (one indexed "
-        "query), and the write-behind view counted inside the round trip.",
+        "query, written as SQL), and the write-behind view counted inside the round trip. First "
+        "measured in this run; changed by the same work as the list, and the version query as "
+        "SQL.",
         "",
     ]
     if result.get("commands"):
@@ -517,7 +527,9 @@ def write_report(result: dict[str, Any], path: Path) -> None:
             "outbox in one transaction, then the write-through of the task's cache entry. SQL "
             "statements of one command counted in-process (Django's CaptureQueriesContext, "
             "loadtests/bench/command_queries.py), with and without BEGIN/COMMIT/SAVEPOINT/"
-            "RELEASE.",
+            "RELEASE. What changed them since the 2026-11-26 figure (about 35 ms and 18 "
+            "statements): no labels prefetched for a write's visibility check, the projected row "
+            "returned instead of read back, a comment projected with one upsert.",
             "",
             "| command | commands/s | p50 ms | p95 ms | Gunicorn CPU ms/command | SQL statements "
             "| without transaction control | errors | load avg |",

@@ -94,9 +94,10 @@ def decode(raw: Any) -> dict[str, Any] | None:
     return payload
 
 
-def requirements() -> dict[str, Any]:
-    """What a principal entry must hold for a request to go on (checked inside the round trip,
-    before the request is counted against a throttle)."""
+def requirements(token: Any = None) -> dict[str, Any]:
+    """What a principal entry must hold for a request made with `token` (the validated access
+    token) to go on: checked inside the round trip, before the request is counted against a
+    throttle. A claim that must match the account is one more item here."""
     return {ACTIVE: True}
 
 

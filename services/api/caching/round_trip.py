@@ -84,8 +84,10 @@ for i, t in ipairs(plan.throttles) do
     redis.call('PEXPIRE', t.key, t.window)
     verdicts[i] = {1, 0}
   else
+    -- A limit of 0 leaves the set empty: the whole window is the wait.
     local oldest = redis.call('ZRANGE', t.key, 0, 0, 'WITHSCORES')
-    verdicts[i] = {0, tonumber(oldest[2]) + t.window - plan.now}
+    local since = oldest[2] and tonumber(oldest[2]) or plan.now
+    verdicts[i] = {0, since + t.window - plan.now}
     all_allowed = false
   end
 end
@@ -174,7 +176,13 @@ class RoundTrip:
         return self.verdicts.get(bucket_key)
 
 
-def run(*, user_id: int, throttles: Sequence[Bucket], entry: EntryPlan) -> RoundTrip | None:
+def run(
+    *,
+    user_id: int,
+    throttles: Sequence[Bucket],
+    entry: EntryPlan,
+    requirements: dict[str, Any] | None = None,
+) -> RoundTrip | None:
     """One round trip; None when it cannot be made (Redis skipped or failing: the caller takes
     the ordinary path, which falls back to PostgreSQL, or an invalidation this process owes)."""
     if PENDING_EPOCH.is_set():
@@ -189,7 +197,7 @@ def run(*, user_id: int, throttles: Sequence[Bucket], entry: EntryPlan) -> Round
             "base": full(keys.principal_key(user_id)),
             "generations": [full(keys.epoch_key()), full(keys.user_generation_key(user_id))],
             "marker": principals.MARKER.decode(),
-            "requirements": principals.requirements(),
+            "requirements": requirements or principals.requirements(),
         },
         "throttles": [{"key": b.key, "window": b.window_ms, "limit": b.limit} for b in throttles],
         "entry": {

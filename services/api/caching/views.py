@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework.request import Request
 
-from caching import round_trip, store
+from caching import principals, round_trip, store
 from caching.round_trip import EntryPlan
 from core.throttling import ROUND_TRIP_ATTRIBUTE, SharedRateThrottle
 
@@ -59,7 +59,12 @@ def make_round_trip(view: Any, request: Request) -> None:
         bucket = throttle.bucket(request, user_id=user_id)
         if bucket is not None:
             buckets.append(bucket)
-    result = round_trip.run(user_id=user_id, throttles=buckets, entry=plan)
+    result = round_trip.run(
+        user_id=user_id,
+        throttles=buckets,
+        entry=plan,
+        requirements=principals.requirements(token),
+    )
     if result is None:
         return
     result.token = token
