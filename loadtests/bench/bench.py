@@ -8,6 +8,10 @@ Four ways to answer the same page (one project's first 20 tasks, as JSON over HT
   uncached  the same with CACHE_ENABLED=false (every read goes to PostgreSQL)
   baseline  a plain DRF ListAPIView over the same rows (bench/baseline_urls.py), through nginx
 
+and, in the same run, the cached task detail against a static file of its own size, and two
+commands (a task PATCH, a comment POST) one at a time: Gunicorn CPU per command from /proc and
+the SQL statements of one command (bench/command_queries.py, in-process).
+
 Each is measured with wrk (C, one thread, CONNECTIONS keep-alive connections, DURATION seconds
 after a WARMUP), reporting requests/s and p50/p95/p99, and each as a ratio of the ceiling.
 
@@ -205,16 +209,25 @@ class Servers:
                 os.killpg(self.nginx.pid, signal.SIGKILL)
 
 
-def wrk(url: str, token: str | None, args: argparse.Namespace, seconds: float) -> dict[str, Any]:
+def wrk(
+    url: str,
+    token: str | None,
+    args: argparse.Namespace,
+    seconds: float,
+    command: tuple[str, str] | None = None,
+) -> dict[str, Any]:
     pin = ["taskset", "-c", args.client_cpus] if args.client_cpus else []
     env = dict(os.environ, BENCH_TOKEN=token or "")
+    if command is not None:
+        env.update(BENCH_METHOD=command[0], BENCH_BODY=command[1])
     cmd = [
         *pin,
         "wrk",
         "-t",
         str(args.threads),
         "-c",
-        str(args.connections),
+        # Commands one at a time: concurrent writes to one task would conflict (409).
+        "1" if command is not None else str(args.connections),
         "-d",
         f"{seconds:.0f}s",
         "--timeout",
@@ -247,17 +260,25 @@ def cpu_seconds(pid: int | None) -> float:
 
 
 def measure(
-    label: str, url: str, token: str | None, args: argparse.Namespace, servers: Servers
+    label: str,
+    url: str,
+    token: str | None,
+    args: argparse.Namespace,
+    servers: Servers,
+    command: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    status, body = fetch(url, token)
-    if status != 200:
-        raise SystemExit(f"bench: {label}: {url} answered {status}: {body[:300]!r}")
-    wrk(url, token, args, args.warmup)
+    if command is None:
+        status, body = fetch(url, token)
+        if status != 200:
+            raise SystemExit(f"bench: {label}: {url} answered {status}: {body[:300]!r}")
+    else:
+        body = b""
+    wrk(url, token, args, args.warmup, command)
     load_before = loadavg()
     gunicorn_pid = servers.gunicorn.pid if servers.gunicorn else None
     nginx_pid = servers.nginx.pid if servers.nginx else None
     cpu_before = (cpu_seconds(gunicorn_pid), cpu_seconds(nginx_pid))
-    figures = wrk(url, token, args, args.duration)
+    figures = wrk(url, token, args, args.command_duration if command else args.duration, command)
     cpu_after = (cpu_seconds(gunicorn_pid), cpu_seconds(nginx_pid))
     requests = max(figures["requests"], 1)
     figures.update(
@@ -270,12 +291,17 @@ def measure(
             # CPU time per request of the processes measured: unlike requests/s, it hardly
             # moves when other programs compete for the CPUs.
             "gunicorn_cpu_ms": (cpu_after[0] - cpu_before[0]) * 1000 / requests
-            if label != "ceiling"
+            if not label.startswith("ceiling")
             else 0.0,
             "nginx_cpu_ms": (cpu_after[1] - cpu_before[1]) * 1000 / requests,
         }
     )
-    bad = sum(figures["errors"].values())
+    bad = sum(figures["errors"].values()) + sum(
+        n for code, n in figures["statuses"].items() if not code.startswith("2")
+    )
+    figures["errors"]["status"] = bad - sum(
+        v for k, v in figures["errors"].items() if k != "status"
+    )
     say(
         f"{label:<10} {figures['rps']:9.1f} req/s  p50 {figures['p50_ms']:7.2f} ms  "
         f"p95 {figures['p95_ms']:7.2f} ms  p99 {figures['p99_ms']:7.2f} ms  errors {bad}  "
@@ -283,6 +309,37 @@ def measure(
         f"{figures['nginx_cpu_ms']:.3f} ms (load {load_before[0]})"
     )
     return figures
+
+
+COMMANDS = (
+    ("task PATCH (a new title)", "PATCH", "", '{"title": "Bench title %s"}'),
+    ("comment POST", "POST", "comments/", '{"body": "Bench comment %s"}'),
+)
+
+
+def command_runs(
+    servers: Servers, args: argparse.Namespace, token: str, task_path: str
+) -> list[dict[str, Any]]:
+    """Gunicorn CPU per command (wrk, one connection) and the SQL statements of one command."""
+    queries = json.loads(
+        subprocess.run(
+            [str(stack_env.VENV_BIN / "python"), str(HERE / "command_queries.py"), task_path],
+            env=stack_env.app_env(SECURE_SSL_REDIRECT="false", **stack_env.LOADTEST_THROTTLE_RATES),
+            cwd=stack_env.API_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout.splitlines()[-1]
+    )
+    out = []
+    for title, method, suffix, body in COMMANDS:
+        figures = measure(
+            "command", f"{BASE}{task_path}{suffix}", token, args, servers, (method, body)
+        )
+        figures.update({"title": title, "sql": queries[method]})
+        out.append(figures)
+    return out
 
 
 def fresh_token_and_project(args: argparse.Namespace) -> tuple[str, int]:
@@ -424,11 +481,17 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "| nginx CPU ms/req | errors | load avg |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    ceilings = {row["label"]: row["rps"] for row in rows if row["label"].startswith("ceiling")}
     for row in rows:
         errors = sum(row["errors"].values())
+        versus = (
+            row["rps"]
+            if row["label"] in ceilings
+            else ceilings.get(row.get("ceiling", "ceiling"), ceiling)
+        )
         lines.append(
             f"| {row['title']} | {row['rps']:,.0f} | {ms(row['p50_ms'])} | {ms(row['p95_ms'])} | "
-            f"{ms(row['p99_ms'])} | {row['rps'] / ceiling:.1%} | "
+            f"{ms(row['p99_ms'])} | {row['rps'] / versus:.1%} | "
             f"{cpu(row.get('gunicorn_cpu_ms'))} | {cpu(row.get('nginx_cpu_ms'))} | {errors} | "
             f"{row['load_before'][0]} |"
         )
@@ -436,16 +499,50 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "",
         "- **ceiling**: nginx serving a static file of the cached answer's size from "
         "its static location (sendfile, no upstream).",
-        "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: JWT check; the "
-        "user and their memberships (the cached principal), the throttles and the cached page "
-        "from Redis; no PostgreSQL query).",
+        "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: the JWT check; "
+        "the user and their memberships (the cached principal), the throttles and the page's "
+        "stored bytes in one Redis round trip, one Lua script; no PostgreSQL query, no "
+        "serializer, no renderer). What changed it since the 2026-11-26 run (4.95 ms): hiredis, "
+        "the one round trip, stored bytes, verified tokens remembered per process, orjson's log "
+        "formatter; each measured in [What moved the numbers](#what-moved-the-numbers), profiles "
+        "in [profiles/](profiles/).",
         "- **cache off**: the same with `CACHE_ENABLED=false`: every request renders from "
         "PostgreSQL.",
         "- **plain DRF**: a `ListAPIView` with a `ModelSerializer` and DRF's defaults (no "
         "prefetching, DRF's JSON renderer, no cache), the same rows and page size: "
         "loadtests/bench/baseline_urls.py.",
+        "- **cached task detail**: `GET /api/v1/tasks/{id}/`, compared with nginx serving a "
+        "static file of its size (the row above it): the same round trip plus PostgreSQL's "
+        "answer to whether the reader may see the task and at which version (one indexed "
+        "query, written as SQL), and the write-behind view counted inside the round trip. First "
+        "measured in this run; changed by the same work as the list, and the version query as "
+        "SQL.",
         "",
     ]
+    if result.get("commands"):
+        lines += [
+            "## Commands (wrk, one connection, through nginx)",
+            "",
+            "Event-sourced commands on one task of the same project: events, read models and "
+            "outbox in one transaction, then the write-through of the task's cache entry. SQL "
+            "statements of one command counted in-process (Django's CaptureQueriesContext, "
+            "loadtests/bench/command_queries.py), with and without BEGIN/COMMIT/SAVEPOINT/"
+            "RELEASE. What changed them since the 2026-11-26 figure (about 35 ms and 18 "
+            "statements): no labels prefetched for a write's visibility check, the projected row "
+            "returned instead of read back, a comment projected with one upsert.",
+            "",
+            "| command | commands/s | p50 ms | p95 ms | Gunicorn CPU ms/command | SQL statements "
+            "| without transaction control | errors | load avg |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in result["commands"]:
+            lines.append(
+                f"| {row['title']} | {row['rps']:,.0f} | {ms(row['p50_ms'])} | "
+                f"{ms(row['p95_ms'])} | {cpu(row.get('gunicorn_cpu_ms'))} | "
+                f"{row['sql']['statements']} | {row['sql']['queries']} | "
+                f"{sum(row['errors'].values())} | {row['load_before'][0]} |"
+            )
+        lines.append("")
     if result.get("tuning"):
         lines += [
             "## Gunicorn settings (the cached list, same pinning)",
@@ -472,6 +569,7 @@ def write_report(result: dict[str, Any], path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Regenerate docs/benchmarks.md")
     parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--command-duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1)
@@ -525,6 +623,18 @@ def main() -> int:
             measure("cached", f"{BASE}{list_path}", token, args, servers)
             | {"title": "platform, cached task list"}
         )
+        detail_path = f"/api/v1/tasks/{json.loads(body)['results'][0]['id']}/"
+        status, detail = fetch(f"{BASE}{detail_path}", token)
+        (static / "task.json").write_bytes(detail)
+        variants.append(
+            measure("ceiling-detail", f"{BASE}/static/bench/task.json", None, args, servers)
+            | {"title": "ceiling: nginx, static JSON file of the detail's size"}
+        )
+        variants.append(
+            measure("cached-detail", f"{BASE}{detail_path}", token, args, servers)
+            | {"title": "platform, cached task detail", "ceiling": "ceiling-detail"}
+        )
+        commands = command_runs(servers, args, token, detail_path)
         workers = servers.gunicorn_workers()
         token, _ = fresh_token_and_project(args)
         servers.start_gunicorn(CACHE_ENABLED="false")
@@ -575,6 +685,7 @@ def main() -> int:
         "client_cpus": args.client_cpus or "(not pinned)",
         "workers": workers,
         "variants": variants,
+        "commands": commands,
         "tuning": tuning,
     }
     Path(args.json).write_text(json.dumps(result, indent=2))

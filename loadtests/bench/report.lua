@@ -5,6 +5,19 @@ if token and #token > 0 then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
 
+-- A command instead of a GET: BENCH_METHOD (PATCH, POST) with BENCH_BODY, a JSON template whose
+-- %s becomes a value unique to each request (so that every PATCH really changes the task).
+local method = os.getenv("BENCH_METHOD")
+if method and #method > 0 then
+  local template = os.getenv("BENCH_BODY")
+  wrk.headers["Content-Type"] = "application/json"
+  local sent = 0
+  request = function()
+    sent = sent + 1
+    return wrk.format(method, nil, nil, string.format(template, os.time() .. "-" .. sent))
+  end
+end
+
 local statuses = {}
 response = function(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1

@@ -45,8 +45,20 @@ def cached(
     if value is not None and fresh(value):
         CACHE_REQUESTS.labels(cache, HIT).inc()
         return value
+    return fill(cache=cache, entry_key=entry_key, compute=compute, fresh=fresh)
+
+
+def fill(
+    *, cache: str, entry_key: str, compute: Callable[[], Any], fresh: Callable[[Any], bool]
+) -> Any:
+    """The miss of an entry whose key is resolved (by `cached` or by a cached read's round trip,
+    caching/round_trip.py): computed once under stampede protection, and stored."""
     value, hit = stampede.fill(
         entry_key, compute=compute, fresh=fresh, timeout=settings.CACHE_TIMEOUTS[cache]
     )
     CACHE_REQUESTS.labels(cache, HIT if hit else MISS).inc()
     return value
+
+
+def count_hit(cache: str) -> None:
+    CACHE_REQUESTS.labels(cache, HIT).inc()

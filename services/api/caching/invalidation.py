@@ -56,7 +56,7 @@ class Rewrite:
     cache: str
     base: str
     generation: str
-    render: Callable[[], dict[str, Any] | None]
+    render: Callable[[], Any]
 
     def run(self, also_moved: Sequence[str] = ()) -> None:
         try:

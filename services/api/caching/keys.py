@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from django.conf import settings
 
 # Moves when the shape of a cached value changes, so a deploy never reads the old shape.
-SCHEMA = "1"
+SCHEMA = "2"
 
 # --- entries ---------------------------------------------------------------------------------
 
@@ -38,10 +38,28 @@ def workspace_detail_key(workspace_id: int) -> str:
     return f"workspace:{workspace_id}"
 
 
+TASK_LIST_PREFIX = "tasks:list:"
+
+
 def task_list_key(
     *, visible_workspaces: Iterable[int], query: Sequence[tuple[str, list[str]]], url: str
 ) -> str:
-    return f"tasks:list:{_digest('tasks', sorted(visible_workspaces), query, url)}"
+    return task_list_key_for(visibility_digest(visible_workspaces), query=query, url=url)
+
+
+def task_list_key_for(visibility: str, *, query: Sequence[tuple[str, list[str]]], url: str) -> str:
+    """The task list key from the reader's visibility digest: the one-round-trip read builds it
+    inside Redis from the cached principal's digest (caching/round_trip.py)."""
+    return f"{TASK_LIST_PREFIX}{visibility}{task_list_key_tail(query=query, url=url)}"
+
+
+def task_list_key_tail(*, query: Sequence[tuple[str, list[str]]], url: str) -> str:
+    return f":{_digest('tasks', query, url)}"
+
+
+def visibility_digest(workspace_ids: Iterable[int]) -> str:
+    """Names the set of workspaces a reader sees; readers with the same set share list entries."""
+    return _digest("visible", sorted(workspace_ids))[:24]
 
 
 def project_list_key(
@@ -86,9 +104,12 @@ def project_tasks_generation_key(project_id: int) -> str:
     return f"gen:project-tasks:{project_id}"
 
 
+WORKSPACE_TASKS_GENERATION_PREFIX = "gen:workspace-tasks:"
+
+
 def workspace_tasks_generation_key(workspace_id: int) -> str:
     """Moves whenever a task of the workspace is created, changed or deleted."""
-    return f"gen:workspace-tasks:{workspace_id}"
+    return f"{WORKSPACE_TASKS_GENERATION_PREFIX}{workspace_id}"
 
 
 def project_generation_key(project_id: int) -> str:

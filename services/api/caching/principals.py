@@ -16,15 +16,29 @@ access.checks, in their transaction, against PostgreSQL.
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
+import orjson
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, models
 
 from caching import keys
 from caching.aside import cached
+from caching.metrics import CACHE_REQUESTS
+from caching.store import RAW_MARK
 from workspaces.queries import membership_roles
+
+CACHE = "principal"
+# The payload is JSON behind this marker, so that the one-round-trip script of a cached read
+# (caching/round_trip.py) can read `active`, `workspaces` and `visibility` with cjson. Moves when
+# the payload's shape changes: an entry of another shape is recomputed, never misread.
+MARKER = RAW_MARK + b"p2\n"
+# Payload fields the round-trip script compares with what the request expects before it counts
+# the request against a throttle (see `requirements`): a new check is one more field here and in
+# `_payload`.
+ACTIVE = "active"
 
 # Attribute of a user instance built from the cache that holds the roles read with it.
 _ROLES = "_cached_workspace_roles"
@@ -36,36 +50,97 @@ class UserNotFound(Exception):
 
 
 @functools.cache
-def _cached_fields() -> tuple[str, ...]:
-    """The user model's columns but the password hash (the model is fixed once apps are ready)."""
+def _cached_fields() -> tuple[tuple[str, bool], ...]:
+    """The user model's columns but the password hash, each with whether it holds a datetime
+    (JSON carries those as ISO strings). The model is fixed once apps are ready."""
     user_model = get_user_model()
     return tuple(
-        f.attname for f in user_model._meta.concrete_fields if f.attname not in _NEVER_CACHED
+        (f.attname, isinstance(f, models.DateTimeField))
+        for f in user_model._meta.concrete_fields
+        if f.attname not in _NEVER_CACHED
     )
+
+
+def _field_names() -> list[str]:
+    return [name for name, _ in _cached_fields()]
+
+
+def _payload(row: tuple[Any, ...], roles: dict[int, str]) -> bytes:
+    fields = _field_names()
+    values = dict(zip(fields, row, strict=True))
+    workspaces = sorted(roles)
+    return MARKER + orjson.dumps(
+        {
+            "fields": fields,
+            "values": list(row),
+            ACTIVE: bool(values.get("is_active", True)),
+            "roles": {str(w): role for w, role in roles.items()},
+            "workspaces": workspaces,
+            "visibility": keys.visibility_digest(workspaces),
+        }
+    )
+
+
+def decode(raw: Any) -> dict[str, Any] | None:
+    """The payload of a principal entry, or None when it is of another shape or corrupt."""
+    if not isinstance(raw, bytes) or not raw.startswith(MARKER):
+        return None
+    try:
+        payload = orjson.loads(raw[len(MARKER) :])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict) or payload.get("fields") != _field_names():
+        return None  # a field added or removed by a migration: recompute, do not misread
+    return payload
+
+
+def requirements(token: Any = None) -> dict[str, Any]:
+    """What a principal entry must hold for a request made with `token` (the validated access
+    token) to go on: checked inside the round trip, before the request is counted against a
+    throttle. A claim that must match the account is one more item here."""
+    return {ACTIVE: True}
 
 
 def cached_user(user_id: int) -> AbstractBaseUser:
     """The user with `password` deferred and their roles attached; UserNotFound if none."""
     user_model = get_user_model()
-    fields = list(_cached_fields())
+    fields = _field_names()
 
-    def compute() -> dict[str, Any]:
+    def compute() -> bytes:
         row = user_model._default_manager.filter(pk=user_id).values_list(*fields).first()
         if row is None:
             raise UserNotFound(user_id)
-        roles = membership_roles(user=user_model(pk=user_id))
-        return {"fields": fields, "values": list(row), "roles": roles}
+        return _payload(row, membership_roles(user=user_model(pk=user_id)))
 
-    entry = cached(
-        cache="principal",
+    raw = cached(
+        cache=CACHE,
         base=keys.principal_key(user_id),
         generations=[keys.user_generation_key(user_id)],
         compute=compute,
-        # An entry of another shape (a field added by a migration) is recomputed, not misread.
-        fresh=lambda value: value["fields"] == fields,
+        fresh=lambda value: decode(value) is not None,
     )
-    user = user_model.from_db(DEFAULT_DB_ALIAS, entry["fields"], entry["values"])
-    setattr(user, _ROLES, dict(entry["roles"]))
+    payload = decode(raw)
+    assert payload is not None  # noqa: S101 (compute produced it, or `fresh` accepted it)
+    return user_from(payload)
+
+
+def user_from_prefetched(raw: Any) -> AbstractBaseUser | None:
+    """The user of a principal entry read by a cached read's round trip, counted as a hit; None
+    when the entry is of another shape (the caller then takes the path of a miss)."""
+    payload = decode(raw)
+    if payload is None:
+        return None
+    CACHE_REQUESTS.labels(CACHE, "hit").inc()
+    return user_from(payload)
+
+
+def user_from(payload: dict[str, Any]) -> AbstractBaseUser:
+    values = [
+        datetime.fromisoformat(value) if is_datetime and isinstance(value, str) else value
+        for (_, is_datetime), value in zip(_cached_fields(), payload["values"], strict=True)
+    ]
+    user = get_user_model().from_db(DEFAULT_DB_ALIAS, payload["fields"], values)
+    setattr(user, _ROLES, {int(w): role for w, role in payload["roles"].items()})
     return user
 
 

@@ -5,6 +5,10 @@ principal (caching/principals.py, invalidated by every membership change) or, fo
 PostgreSQL whether the user may see it and at which version (one query). The shared entries hold
 only what is the same for everybody who may see them. A view passes `render`, which reads
 PostgreSQL and serializes exactly as an uncached view would; it runs only on a miss.
+
+Task and list entries hold the answer's bytes (caching/stored.py): a hit sends them as they are.
+The task list and the task detail are read in one Redis round trip together with the caller's
+principal and throttles (caching/round_trip.py); `*_plan` says which entry that trip reads.
 """
 
 from __future__ import annotations
@@ -12,40 +16,74 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from caching import keys, representations
-from caching.aside import cached
+from caching.aside import cached, count_hit, fill
 from caching.http import etag_for_data, if_none_match, not_modified, with_validators
 from caching.principals import workspace_roles
+from caching.round_trip import EntryPlan
+from caching.stored import StoredResponse, from_data
+from caching.views import round_trip_of
 from caching.writebehind import record_task_view
 from core.conditional import etag_for_version
 from tasks.queries import task_version
 
 Render = Callable[[], Any]
+Answer = Response | HttpResponse
 
 
-def task_detail(request: Request, *, task_id: int, render: Render) -> Response:
+def task_detail_plan(request: Request, *, task_id: int) -> EntryPlan:
+    view = (keys.task_views_buffer_key(), task_id) if settings.WRITEBEHIND_ENABLED else None
+    return EntryPlan(
+        head=keys.task_detail_key(task_id),
+        generations=[keys.task_generation_key(task_id)],
+        view=view,
+    )
+
+
+def task_detail(request: Request, *, task_id: int, render: Render) -> Answer:
     """A task: 404 unless visible, 304 when If-None-Match names its version, else the cached
-    representation of that version. Every answer but the 404 counts as a view (write-behind)."""
+    representation of that version. Every answer but the 404 counts as a view (write-behind).
+
+    PostgreSQL stays the authority on whether the task exists, for this user, at which version
+    (one indexed query): a task can disappear with its project or workspace in a cascade that
+    moves no generation of the task itself."""
     version = task_version(user=request.user, task_id=task_id)
-    record_task_view(task_id)
+    trip = round_trip_of(request)
+    if trip is None or not trip.view_recorded:
+        record_task_view(task_id)
     etag = etag_for_version(version)
     if if_none_match(request, etag):
         return not_modified(etag)
+    if trip is not None:
+        assert trip.entry_key is not None  # noqa: S101 (round_trip_of checks it)
+        stored = StoredResponse.unpack(trip.entry)
+        if stored is not None and _version_of(stored) >= version:
+            count_hit("task_detail")
+            return stored.response()
+        return _task_response(
+            fill(
+                cache="task_detail",
+                entry_key=trip.entry_key,
+                compute=lambda: representations.task_entry(render()),
+                fresh=_at_least(version),
+            )
+        )
     return _task_at_least(task_id, version, render)
 
 
-def task_after_write(*, task_id: int, version: int, render: Render) -> Response:
+def task_after_write(*, task_id: int, version: int, render: Render) -> Answer:
     """The answer to a write of a task, at `version` or newer: the entry write-through stored
     after the commit (a hit, no query), or rendered when the cache could not hold it. Not a view
     of the task: nothing is counted for write-behind."""
     return _task_at_least(task_id, version, render)
 
 
-def _task_at_least(task_id: int, version: int, render: Render) -> Response:
+def _task_at_least(task_id: int, version: int, render: Render) -> Answer:
     """The cached representation of the task at `version` or newer, with its version as ETag.
 
     Never older than the version asked for: the generations already ensure it, and the check
@@ -56,17 +94,73 @@ def _task_at_least(task_id: int, version: int, render: Render) -> Response:
         base=keys.task_detail_key(task_id),
         generations=[keys.task_generation_key(task_id)],
         compute=lambda: representations.task_entry(render()),
-        fresh=lambda value: value["version"] >= version,
+        fresh=_at_least(version),
     )
-    return with_validators(Response(entry["data"]), etag_for_version(entry["version"]))
+    return _task_response(entry)
 
 
-def task_list(request: Request, *, render: Render) -> Response:
+def _version_of(stored: StoredResponse) -> int:
+    version = stored.meta.get("version")
+    return version if isinstance(version, int) else -1
+
+
+def _at_least(version: int) -> Callable[[Any], bool]:
+    def fresh(raw: Any) -> bool:
+        stored = StoredResponse.unpack(raw)
+        return stored is not None and _version_of(stored) >= version
+
+    return fresh
+
+
+def _task_response(raw: Any) -> HttpResponse:
+    stored = StoredResponse.unpack(raw)
+    assert stored is not None  # noqa: S101 (computed or accepted by `fresh`)
+    return stored.response()
+
+
+def task_list_plan(request: Request) -> EntryPlan:
+    """The list's entry for the round trip: keyed by the reader's visibility digest, which the
+    round trip takes from the cached principal."""
+    project, workspace = _filters(request)
+    tail = keys.task_list_key_tail(query=_query(request), url=_page_url(request))
+    if project is not None:
+        generations = [keys.project_tasks_generation_key(project)]
+    elif workspace is not None:
+        generations = [keys.workspace_tasks_generation_key(workspace)]
+    else:
+        return EntryPlan(
+            head=keys.TASK_LIST_PREFIX,
+            tail=tail,
+            scope="visibility",
+            per_workspace=keys.WORKSPACE_TASKS_GENERATION_PREFIX,
+        )
+    return EntryPlan(
+        head=keys.TASK_LIST_PREFIX, tail=tail, scope="visibility", generations=generations
+    )
+
+
+def task_list(request: Request, *, render: Render) -> Answer:
     """Tasks: `?project=` lists depend on that project's tasks only, `?workspace=` lists on that
     workspace's, other lists on the tasks of every workspace the user belongs to."""
+    trip = round_trip_of(request)
+    if trip is not None:
+        assert trip.entry_key is not None  # noqa: S101 (round_trip_of checks it)
+        stored = StoredResponse.unpack(trip.entry)
+        if stored is not None:
+            count_hit("task_list")
+        else:
+            stored = StoredResponse.unpack(
+                fill(
+                    cache="task_list",
+                    entry_key=trip.entry_key,
+                    compute=lambda: from_data(render()).pack(),
+                    fresh=_is_stored,
+                )
+            )
+            assert stored is not None  # noqa: S101
+        return _answer(request, stored)
     roles = workspace_roles(request.user)
-    params = request.query_params
-    project, workspace = _id(params.get("project")), _id(params.get("workspace"))
+    project, workspace = _filters(request)
     if project is not None:
         generations = [keys.project_tasks_generation_key(project)]
     elif workspace is not None:
@@ -79,7 +173,22 @@ def task_list(request: Request, *, render: Render) -> Response:
     return _list(request, cache="task_list", base=base, generations=generations, render=render)
 
 
-def project_list(request: Request, *, render: Render) -> Response:
+def _filters(request: Request) -> tuple[int | None, int | None]:
+    params = request.query_params
+    return _id(params.get("project")), _id(params.get("workspace"))
+
+
+def _is_stored(raw: Any) -> bool:
+    return StoredResponse.unpack(raw) is not None
+
+
+def _answer(request: Request, stored: StoredResponse) -> HttpResponse:
+    if if_none_match(request, stored.etag):
+        return not_modified(stored.etag)
+    return stored.response()
+
+
+def project_list(request: Request, *, render: Render) -> Answer:
     roles = workspace_roles(request.user)
     workspace = _id(request.query_params.get("workspace"))
     workspaces = [workspace] if workspace is not None else sorted(roles)
@@ -90,7 +199,7 @@ def project_list(request: Request, *, render: Render) -> Response:
     return _list(request, cache="project_list", base=base, generations=generations, render=render)
 
 
-def workspace_list(request: Request, *, render: Render) -> Response:
+def workspace_list(request: Request, *, render: Render) -> Answer:
     """Each workspace shows the user's role in it: the roles are part of the key."""
     roles = workspace_roles(request.user)
     generations = [keys.workspace_generation_key(w) for w in sorted(roles)]
@@ -126,15 +235,17 @@ def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> 
 
 def _list(
     request: Request, *, cache: str, base: str, generations: Sequence[str], render: Render
-) -> Response:
-    def compute() -> dict[str, Any]:
-        data = render()
-        return {"etag": etag_for_data(data), "data": data}
-
-    entry = cached(cache=cache, base=base, generations=generations, compute=compute)
-    if if_none_match(request, entry["etag"]):
-        return not_modified(entry["etag"])
-    return with_validators(Response(entry["data"]), entry["etag"])
+) -> Answer:
+    raw = cached(
+        cache=cache,
+        base=base,
+        generations=generations,
+        compute=lambda: from_data(render()).pack(),
+        fresh=_is_stored,
+    )
+    stored = StoredResponse.unpack(raw)
+    assert stored is not None  # noqa: S101 (computed or accepted by `fresh`)
+    return _answer(request, stored)
 
 
 def _detail(request: Request, data: Mapping[str, Any]) -> Response:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from caching.stored import from_data
+from core.conditional import etag_for_version
 from tasks.models import Task
 from tasks.serializers import TaskSerializer
 from workspaces.models import Project, Workspace
@@ -14,9 +16,13 @@ from workspaces.serializers import ProjectSerializer, WorkspaceSerializer
 WORKSPACE_ROLE_FIELD = "role"
 
 
-def task_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """A task detail entry: its representation and the version it is of."""
-    return {"version": data["version"], "data": dict(data)}
+def task_entry(data: dict[str, Any]) -> bytes:
+    """A task detail entry: its answer's bytes with its version as ETag, and the version and
+    workspace a reader checks before sending it (caching/stored.py)."""
+    version = data["version"]
+    return from_data(
+        data, etag=etag_for_version(version), version=version, workspace=data["workspace"]
+    ).pack()
 
 
 def project_entry(data: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +42,7 @@ def workspace_with_role(entry: dict[str, Any], role: str) -> dict[str, Any]:
     }
 
 
-def render_task(task_id: int) -> dict[str, Any] | None:
+def render_task(task_id: int) -> bytes | None:
     task = Task.objects.prefetch_related("labels").filter(pk=task_id).first()
     return task_entry(TaskSerializer(task).data) if task is not None else None
 

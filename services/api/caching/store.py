@@ -96,13 +96,23 @@ def full_key(key: str) -> str:
     return str(caches[ALIAS].make_key(key))
 
 
+# Values that are already bytes (stored responses, principals: caching/stored.py) are kept as
+# they are, so that a hit hands them to the response and Lua can read them; they begin with a
+# NUL byte, which neither a pickle (0x80) nor django-redis's plain integers ever do.
+RAW_MARK = b"\x00"
+
+
 def encode(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
     return bytes(caches[ALIAS].client.encode(value, allow_int=False))  # type: ignore[attr-defined]
 
 
 def decode(raw: bytes | str | None) -> Any:
     if raw is None:
         return None
+    if isinstance(raw, bytes) and raw[:1] == RAW_MARK:
+        return raw
     return caches[ALIAS].client.decode(raw)  # type: ignore[attr-defined]
 
 

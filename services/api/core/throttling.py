@@ -7,6 +7,12 @@ a Redis sorted set updated by one Lua script, which Redis runs atomically: the c
 count are one step. No maintained library offers an atomic DRF throttle, hence this module.
 
 Without Redis (the embedded development default, one process) DRF's own history logic is used.
+
+A cached read checks and counts its throttles inside its one Redis round trip
+(caching/round_trip.py runs the same sliding window); `bucket()` says what to count there, and
+`allow_request` then takes the verdict the round trip left on the request instead of asking Redis
+again. Where the verdict comes from is one place (`_verdict`), so another source (a per-process
+limiter while Redis is down) plugs in there.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
@@ -29,7 +36,20 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("api.throttle")
 
+# Where a cached read's round trip leaves its answer on the request (caching/views.py).
+ROUND_TRIP_ATTRIBUTE = "_round_trip"
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A throttle's sliding window: its full Redis key, its length and its limit."""
+
+    key: str
+    window_ms: int
+    limit: int
+
 
 # KEYS[1]: the bucket. ARGV: now (ms), window (ms), limit, a unique member for this request.
 # Returns {allowed, retry_after_ms}.
@@ -65,6 +85,31 @@ class SharedRateThrottle(SimpleRateThrottle):
     def get_ident(self, request: HttpRequest) -> str:
         return client_ip(request)
 
+    def ident(self, request: Any, *, user_id: int | None) -> str | None:
+        """Whose budget the request spends: None when this throttle does not apply to it."""
+        raise NotImplementedError
+
+    def get_cache_key(self, request: Any, view: APIView) -> str | None:
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        ident = self.ident(request, user_id=user_id)
+        if ident is None:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def bucket(self, request: Any, *, user_id: int) -> Bucket | None:
+        """The Redis bucket this throttle counts a request of `user_id` in, for a round trip
+        made before authentication has set request.user; None when it does not apply."""
+        if self.rate is None or self.num_requests is None or self.duration is None:
+            return None
+        if not _uses_redis():
+            return None
+        ident = self.ident(request, user_id=user_id)
+        if ident is None:
+            return None
+        key = self.cache_format % {"scope": self.scope, "ident": ident}
+        return Bucket(self.cache.make_key(key), self.duration * 1000, self.num_requests)
+
     def allow_request(self, request: Any, view: APIView) -> bool:
         if self.rate is None:
             return True
@@ -73,7 +118,15 @@ class SharedRateThrottle(SimpleRateThrottle):
             return True
         if not _uses_redis():
             return super().allow_request(request, view)
-        return self._allow_in_redis(self.key)
+        return self._verdict(request, self.key)
+
+    def _verdict(self, request: Any, key: str) -> bool:
+        round_trip = getattr(request, ROUND_TRIP_ATTRIBUTE, None)
+        counted = round_trip.verdict(self.cache.make_key(key)) if round_trip else None
+        if counted is not None:
+            allowed, self._retry_after = counted
+            return allowed
+        return self._allow_in_redis(key)
 
     def _allow_in_redis(self, key: str) -> bool:
         if self.num_requests is None or self.duration is None:
@@ -116,10 +169,8 @@ class AnonRateThrottle(SharedRateThrottle):
 
     scope = "anon"
 
-    def get_cache_key(self, request: Any, view: APIView) -> str | None:
-        if request.user and request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def ident(self, request: Any, *, user_id: int | None) -> str | None:
+        return None if user_id is not None else self.get_ident(request)
 
 
 class UserRateThrottle(SharedRateThrottle):
@@ -127,10 +178,8 @@ class UserRateThrottle(SharedRateThrottle):
 
     scope = "user"
 
-    def get_cache_key(self, request: Any, view: APIView) -> str | None:
-        if not (request.user and request.user.is_authenticated):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+    def ident(self, request: Any, *, user_id: int | None) -> str | None:
+        return None if user_id is None else str(user_id)
 
 
 class StrictRateThrottle(SharedRateThrottle):
@@ -138,17 +187,15 @@ class StrictRateThrottle(SharedRateThrottle):
 
     scope = "strict"
 
-    def get_cache_key(self, request: Any, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def ident(self, request: Any, *, user_id: int | None) -> str | None:
+        return self.get_ident(request)
 
 
 class _UserWriteThrottle(SharedRateThrottle):
-    def get_cache_key(self, request: Any, view: APIView) -> str | None:
-        if request.method not in WRITE_METHODS:
+    def ident(self, request: Any, *, user_id: int | None) -> str | None:
+        if request.method not in WRITE_METHODS or user_id is None:
             return None
-        if not (request.user and request.user.is_authenticated):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return str(user_id)
 
 
 class BurstWriteThrottle(_UserWriteThrottle):

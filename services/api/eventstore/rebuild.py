@@ -9,7 +9,8 @@ from django.db.models import Model
 from eventstore.models import Event, ProjectionCheckpoint, Snapshot
 from eventstore.store import upcast
 
-Projector = Callable[[Event], None]
+# What a projector returns is ignored (the task projection returns the row it saved).
+Projector = Callable[[Event], object]
 
 
 class IncompleteLog(Exception):

@@ -43,9 +43,15 @@ def _check_version(state: TaskState, expected_version: int | None) -> None:
 
 
 def _commit(
-    *, actor: User, state: TaskState | None, stream_state: TaskState, new: list[NewEvent]
+    *,
+    actor: User,
+    state: TaskState | None,
+    stream_state: TaskState,
+    new: list[NewEvent],
+    projected: list[Task] | None = None,
 ) -> TaskState:
-    """Appends the events, projects them, and snapshots when due. Returns the new state."""
+    """Appends the events, projects them, and snapshots when due. Returns the new state;
+    `projected` receives the task row as the projection left it."""
     previous_version = state.version if state else 0
     records = append(
         stream=ev.task_stream(stream_state.id),
@@ -58,7 +64,9 @@ def _commit(
     current = state
     with write_through.command_writes():
         for record in records:
-            project(record)
+            task = project(record)
+            if task is not None and projected is not None:
+                projected[:] = [task]
             current = aggregate.apply(current, record)
     assert current is not None  # noqa: S101 - at least one event was appended  # nosec B101
     write_through.task_written(
@@ -164,9 +172,11 @@ def task_update(
     access_require_role(actor, state.workspace_id, Role.MEMBER)
     _check_version(state, expected_version)
     new = _changes_as_events(state, changes)
+    projected: list[Task] = []
     if new:
-        _commit(actor=actor, state=state, stream_state=state, new=new)
-    return Task.objects.get(pk=task_id)
+        _commit(actor=actor, state=state, stream_state=state, new=new, projected=projected)
+    # The row the projection saved, rather than reading it back.
+    return projected[0] if projected else Task.objects.get(pk=task_id)
 
 
 @transaction.atomic
@@ -185,8 +195,27 @@ def task_comment(*, actor: User, task: Task, body: str) -> Comment:
     access_require_role(actor, state.workspace_id, Role.MEMBER)
     comment_id = allocate_id(Comment)
     data = {"comment_id": comment_id, "author_id": actor.pk, "body": body}
-    _commit(actor=actor, state=state, stream_state=state, new=[NewEvent(ev.TASK_COMMENTED, data)])
-    return Comment.objects.select_related("author").get(pk=comment_id)
+    projected: list[Task] = []
+    _commit(
+        actor=actor,
+        state=state,
+        stream_state=state,
+        new=[NewEvent(ev.TASK_COMMENTED, data)],
+        projected=projected,
+    )
+    if not projected:
+        return Comment.objects.select_related("author").get(pk=comment_id)
+    # The projection wrote the row from these values and the event's time (the task's
+    # updated_at); the author is the actor. Reading it back would be one more query.
+    task_row = projected[0]
+    return Comment(
+        pk=comment_id,
+        task=task_row,
+        author=actor,
+        body=body,
+        created_at=task_row.updated_at,
+        updated_at=task_row.updated_at,
+    )
 
 
 @transaction.atomic

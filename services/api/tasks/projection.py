@@ -24,36 +24,37 @@ _ROW_FIELDS = {
 }
 
 
-def project(event: Event) -> None:
-    """Applies one task event to the read models."""
+def project(event: Event) -> Task | None:
+    """Applies one task event to the read models; returns the task row as it now is (None when
+    the event deleted it or changed nothing), so that a command need not read it back."""
     if not event.stream.startswith("task-"):
-        return
+        return None
     if event.type == ev.TASK_CREATED:
-        _create(event)
-        return
+        return _create(event)
     task = Task.objects.filter(pk=event.data.get("id") or _task_id(event)).first()
     if task is None or task.version >= event.version:
-        return
+        return None
     if event.type == ev.TASK_DELETED:
         task.delete()
-        return
+        return None
     _apply_fields(task, event)
     _apply_comment(task, event)
     task.version = event.version
     task.updated_at = event.occurred_at
     task.save()
+    return task
 
 
 def _task_id(event: Event) -> int:
     return int(event.stream.removeprefix("task-"))
 
 
-def _create(event: Event) -> None:
+def _create(event: Event) -> Task | None:
     data = event.data
     if Task.objects.filter(pk=data["id"]).exists():
-        return
+        return None
     if not Project.objects.filter(pk=data["project_id"]).exists():
-        return  # the project was deleted after this event; its tasks went with it
+        return None  # the project was deleted after this event; its tasks went with it
     task = Task.objects.create(
         id=data["id"],
         project_id=data["project_id"],
@@ -70,6 +71,7 @@ def _create(event: Event) -> None:
         updated_at=event.occurred_at,
     )
     _set_labels(task, data["label_ids"])
+    return task
 
 
 def _apply_fields(task: Task, event: Event) -> None:
@@ -83,15 +85,22 @@ def _apply_fields(task: Task, event: Event) -> None:
 def _apply_comment(task: Task, event: Event) -> None:
     data = event.data
     if event.type == ev.TASK_COMMENTED:
-        Comment.objects.update_or_create(
-            pk=data["comment_id"],
-            defaults={
-                "task": task,
-                "author_id": data["author_id"],
-                "body": data["body"],
-                "created_at": event.occurred_at,
-                "updated_at": event.occurred_at,
-            },
+        # One INSERT ... ON CONFLICT DO UPDATE: update_or_create's savepoints, SELECT FOR UPDATE
+        # and INSERT were five statements of a comment's command.
+        Comment.objects.bulk_create(
+            [
+                Comment(
+                    pk=data["comment_id"],
+                    task=task,
+                    author_id=data["author_id"],
+                    body=data["body"],
+                    created_at=event.occurred_at,
+                    updated_at=event.occurred_at,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["task", "author", "body", "created_at", "updated_at"],
         )
     elif event.type == ev.TASK_COMMENT_EDITED:
         Comment.objects.filter(pk=data["comment_id"]).update(

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -45,7 +46,7 @@ class WorkspaceViewSet(ContractViewSet):
             return [IsOwner()]
         return [IsAuthenticated()]
 
-    def list(self, request: AuthenticatedRequest) -> Response:
+    def list(self, request: AuthenticatedRequest) -> HttpResponseBase:
         return reads.workspace_list(request, render=self._render_page)
 
     def _render_page(self) -> Any:
@@ -155,7 +156,7 @@ class _WorkspaceScopedViewSet(ContractViewSet):
     delete_command: Any
     entity: str
 
-    def list(self, request: AuthenticatedRequest) -> Response:
+    def list(self, request: AuthenticatedRequest) -> HttpResponseBase:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -196,7 +197,7 @@ class ProjectViewSet(_WorkspaceScopedViewSet):
     def get_queryset(self) -> Any:
         return project_list(user=self.request.user)
 
-    def list(self, request: AuthenticatedRequest) -> Response:
+    def list(self, request: AuthenticatedRequest) -> HttpResponseBase:
         return reads.project_list(request, render=self._render_page)
 
     def _render_page(self) -> Any:

@@ -11,7 +11,9 @@ LOGGING = {
     "filters": {"request_id": {"()": "core.request_id.RequestIdLogFilter"}},
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            # orjson's formatter: the same fields as the standard library's JSON, for less CPU
+            # on the line every request writes.
+            "()": "pythonjsonlogger.orjson.OrjsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             "timestamp": False,

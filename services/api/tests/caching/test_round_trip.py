@@ -1,0 +1,193 @@
+"""A cached read in one Redis round trip, answered with stored bytes (caching/round_trip.py,
+caching/stored.py): counted at the client, and what a hit does not do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from redis.connection import AbstractConnection
+
+from caching import generations, keys, principals, store
+from caching.stored import StoredResponse
+from tasks.serializers import TaskSerializer
+from tests.api.test_throttling import rates
+from tests.caching.conftest import Lookups
+from tests.conftest import requires_redis
+from tests.factories import LabelFactory, TaskFactory
+
+pytestmark = [pytest.mark.django_db, requires_redis]
+
+
+@contextmanager
+def redis_round_trips() -> Iterator[list[bytes]]:
+    """Every request written to a Redis connection (a pipeline or a script is one), in order."""
+    sent: list[bytes] = []
+    original = AbstractConnection.send_packed_command
+
+    def spy(self: AbstractConnection, command: Any, check_health: bool = True) -> None:
+        parts = command if isinstance(command, list | tuple) else [command]
+        sent.append(b"".join(bytes(p) for p in parts)[:200])
+        original(self, command, check_health)
+
+    AbstractConnection.send_packed_command = spy  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+
+
+@contextmanager
+def serializer_calls() -> Iterator[list[Any]]:
+    calls: list[Any] = []
+    original = TaskSerializer.to_representation
+
+    def spy(self: TaskSerializer, instance: Any) -> Any:
+        calls.append(instance)
+        return original(self, instance)
+
+    TaskSerializer.to_representation = spy  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        TaskSerializer.to_representation = original  # type: ignore[method-assign]
+
+
+def _list_key(team: Any, client: Any) -> str:
+    """The entry key of `?project=` for the team's members, as the ordinary path resolves it."""
+    url = f"/api/v1/tasks/?project={team.project.pk}"
+    page_url = "http://testserver/api/v1/tasks/"
+    base = keys.task_list_key(
+        visible_workspaces=[team.workspace.pk],
+        query=[("project", [str(team.project.pk)])],
+        url=page_url,
+    )
+    entry_key, _ = generations.resolve(
+        base, [keys.epoch_key(), keys.project_tasks_generation_key(team.project.pk)]
+    )
+    assert client.get(url).status_code == 200
+    return entry_key
+
+
+class TestOneRoundTrip:
+    def test_a_cached_task_list_is_one_redis_command_and_no_query(
+        self, team: Any, lookups: Lookups
+    ) -> None:
+        # given a project's task list read once (principal and entry stored)
+        TaskFactory.create_batch(3, project=team.project)
+        client = team.client("viewer")
+        url = f"/api/v1/tasks/?project={team.project.pk}"
+        first = client.get(url)
+
+        # when it is read again
+        with redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
+            second = client.get(url)
+
+        # then one EVALSHA answered principal, throttles, generations and entry
+        assert second.status_code == 200
+        assert second.content == first.content
+        assert second["ETag"] == first["ETag"]
+        assert len(sent) == 1, sent
+        assert sent[0].split(b"\r\n")[2].upper() == b"EVALSHA"
+        assert len(queries) == 0
+        assert lookups("task_list", "hit") == 1
+        assert lookups("principal", "hit") >= 1
+
+    def test_a_cached_task_detail_is_one_redis_command_and_the_version_query(
+        self, team: Any, lookups: Lookups
+    ) -> None:
+        task = TaskFactory(project=team.project)
+        client = team.client("viewer")
+        first = client.get(f"/api/v1/tasks/{task.pk}/")
+
+        with redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
+            second = client.get(f"/api/v1/tasks/{task.pk}/")
+
+        # the write-behind view is counted inside the same script
+        assert second.status_code == 200
+        assert second.content == first.content
+        assert len(sent) == 1, sent
+        assert len(queries) == 1  # PostgreSQL: may this user see the task, at which version
+        assert lookups("task_detail", "hit") == 1
+        buffer = store.run("test", lambda r: r.hgetall(keys.task_views_buffer_key()))
+        assert int(buffer[f"n:{task.pk}".encode()]) == 2
+
+    def test_the_throttle_is_counted_in_the_round_trip(self, team: Any) -> None:
+        client = team.client("viewer")
+        url = f"/api/v1/tasks/?project={team.project.pk}"
+        with rates(user="3/minute"):
+            statuses = [client.get(url).status_code for _ in range(4)]
+            with redis_round_trips() as sent:
+                refused = client.get(url)
+        assert statuses == [200, 200, 200, 429]
+        assert refused.status_code == 429
+        assert 1 <= int(refused["Retry-After"]) <= 60
+        assert len(sent) == 1
+
+
+class TestStoredBytes:
+    def test_a_hit_runs_no_serializer_and_no_renderer(self, team: Any) -> None:
+        TaskFactory.create_batch(
+            2, project=team.project, labels=[LabelFactory(workspace=team.workspace)]
+        )
+        task = TaskFactory(project=team.project)
+        client = team.client("viewer")
+        client.get(f"/api/v1/tasks/?project={team.project.pk}")
+        client.get(f"/api/v1/tasks/{task.pk}/")
+
+        with serializer_calls() as calls:
+            listed = client.get(f"/api/v1/tasks/?project={team.project.pk}")
+            detail = client.get(f"/api/v1/tasks/{task.pk}/")
+
+        assert calls == []
+        assert len(listed.json()["results"]) == 3
+        assert detail.json()["id"] == task.pk
+        # a plain HttpResponse: DRF's renderer had nothing to render
+        assert not hasattr(listed, "data")
+        assert listed["Content-Type"] == "application/json"
+
+    def test_a_miss_runs_the_serializer(self, team: Any) -> None:
+        TaskFactory(project=team.project)
+        with serializer_calls() as calls:
+            team.client("viewer").get(f"/api/v1/tasks/?project={team.project.pk}")
+        assert len(calls) == 1
+
+    @pytest.mark.parametrize(
+        "stored",
+        [
+            {"etag": '"old"', "data": {"results": []}},  # the previous shape (a pickled dict)
+            b"\x00r1\n{not json\n[]",  # corrupt metadata
+            b"\x00r1\n",  # truncated
+            b"\x00zz\n{}\n[]",  # another shape's marker
+        ],
+    )
+    def test_a_corrupt_or_old_shape_list_entry_is_recomputed(self, team: Any, stored: Any) -> None:
+        # given the list's entry replaced by something that is not a stored response
+        TaskFactory.create_batch(2, project=team.project)
+        client = team.client("viewer")
+        entry_key = _list_key(team, client)
+        store.put(entry_key, stored, 60)
+
+        # when the list is read, then it is computed again and the entry repaired
+        response = client.get(f"/api/v1/tasks/?project={team.project.pk}")
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == 2
+        assert StoredResponse.unpack(store.get(entry_key)) is not None
+
+    def test_a_corrupt_principal_is_recomputed(self, team: Any) -> None:
+        user = team.user("viewer")
+        client = team.client("viewer")
+        client.get("/api/v1/tasks/")
+        entry_key, _ = generations.resolve(
+            keys.principal_key(user.pk), [keys.epoch_key(), keys.user_generation_key(user.pk)]
+        )
+        store.put(entry_key, principals.MARKER + b"{broken", 60)
+
+        response = client.get(f"/api/v1/tasks/?project={team.project.pk}")
+
+        assert response.status_code == 200
+        assert principals.decode(store.get(entry_key)) is not None
