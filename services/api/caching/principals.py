@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DEFAULT_DB_ALIAS
 
+from accounts import sessions
 from caching import keys
 from caching.aside import cached
 from workspaces.queries import membership_roles
@@ -54,7 +55,8 @@ def cached_user(user_id: int) -> AbstractBaseUser:
         if row is None:
             raise UserNotFound(user_id)
         roles = membership_roles(user=user_model(pk=user_id))
-        return {"fields": fields, "values": list(row), "roles": roles}
+        epoch = sessions.epoch_of(user_id)  # the token check reads it from here (sessions.py)
+        return {"fields": fields, "values": list(row), "roles": roles, "epoch": epoch}
 
     entry = cached(
         cache="principal",
@@ -62,10 +64,11 @@ def cached_user(user_id: int) -> AbstractBaseUser:
         generations=[keys.user_generation_key(user_id)],
         compute=compute,
         # An entry of another shape (a field added by a migration) is recomputed, not misread.
-        fresh=lambda value: value["fields"] == fields,
+        fresh=lambda value: value["fields"] == fields and "epoch" in value,
     )
     user = user_model.from_db(DEFAULT_DB_ALIAS, entry["fields"], entry["values"])
     setattr(user, _ROLES, dict(entry["roles"]))
+    setattr(user, sessions.EPOCH_ATTRIBUTE, entry["epoch"])
     return user
 
 
