@@ -31,7 +31,7 @@ class SessionRefreshToken(RefreshToken):
     """A refresh token with the user's current epoch; its access tokens copy the claim."""
 
     @classmethod
-    def for_user(cls, user: AbstractBaseUser) -> Any:
+    def for_user(cls, user: Any) -> Any:
         token = super().for_user(user)
         token[sessions.EPOCH_CLAIM] = sessions.epoch_of(user.pk)
         return token
@@ -44,9 +44,9 @@ class SessionTokenObtainPairSerializer(TokenObtainPairSerializer):
 class SessionTokenRefreshSerializer(TokenRefreshSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         refresh = self.token_class(attrs["refresh"])
-        user_id = refresh.payload.get(api_settings.USER_ID_CLAIM)
+        claim: Any = refresh.payload.get(api_settings.USER_ID_CLAIM)
         try:
-            user_id = int(user_id)
+            user_id = int(claim)
         except (TypeError, ValueError) as error:
             raise InvalidToken("Token contained no recognizable user identification") from error
         # simplejwt's own check looks the user up with .get(): a deleted user was a 500.
@@ -61,7 +61,8 @@ class SessionJWTAuthentication(CachedUserJWTAuthentication):
     """Refuses a token whose epoch is not the user's current one (401, `authentication_failed`).
     The epoch comes with the cached principal: no extra round trip."""
 
-    def get_user(self, validated_token: Token) -> AbstractBaseUser:
+    # As in CachedUserJWTAuthentication: simplejwt annotates with an unbound TypeVar.
+    def get_user(self, validated_token: Token) -> AbstractBaseUser:  # type: ignore[override]
         user = super().get_user(validated_token)
         if not sessions.is_current(validated_token, user):
             raise AuthenticationFailed(REVOKED, code="token_revoked")

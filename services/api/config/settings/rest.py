@@ -41,6 +41,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Throttle scopes that never fail open when Redis is down: they count per process instead
+# (core/throttle_fallback.py).
+THROTTLE_FAIL_CLOSED_SCOPES = frozenset(env.list("THROTTLE_FAIL_CLOSED_SCOPES", default=["strict"]))
+
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
 
