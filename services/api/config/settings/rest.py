@@ -41,6 +41,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Member additions per user (workspaces/throttles.py): each one shows a user's name.
+THROTTLE_RATE_MEMBER_ADD = env("THROTTLE_RATE_MEMBER_ADD", default="60/hour")
+
 # Throttle scopes that never fail open when Redis is down: they count per process instead
 # (core/throttle_fallback.py).
 THROTTLE_FAIL_CLOSED_SCOPES = frozenset(env.list("THROTTLE_FAIL_CLOSED_SCOPES", default=["strict"]))
