@@ -8,7 +8,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 SERVICE_NAME = env("SERVICE_NAME", default="api")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.ThrottledAdminConfig",  # django.contrib.admin, login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
