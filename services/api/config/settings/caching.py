@@ -46,3 +46,6 @@ CACHE_BREAKER_SECONDS = env.float("CACHE_BREAKER_SECONDS", default=5.0)
 WRITEBEHIND_ENABLED = env.bool("WRITEBEHIND_ENABLED", default=True)
 WRITEBEHIND_FLUSH_SECONDS = env.float("WRITEBEHIND_FLUSH_SECONDS", default=5.0)
 WRITEBEHIND_BATCH_SIZE = env.int("WRITEBEHIND_BATCH_SIZE", default=500)
+# Tasks whose views the Redis buffer holds at most: while the flusher is down, views of further
+# tasks are dropped (writebehind_dropped_total) instead of growing the buffer without bound.
+WRITEBEHIND_MAX_BUFFERED_TASKS = env.int("WRITEBEHIND_MAX_BUFFERED_TASKS", default=100_000)

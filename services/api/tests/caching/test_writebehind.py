@@ -194,3 +194,43 @@ def test_old_markers_are_pruned(team: Any) -> None:
     )
     writebehind.flush()
     assert not WriteBehindChunk.objects.filter(batch="old").exists()
+
+
+def test_a_resume_with_another_batch_size_does_not_count_a_chunk_twice(team: Any) -> None:
+    # Given a flusher cutting 3 tasks into chunks of 2 that dies after the first chunk committed
+    tasks = [TaskFactory(project=team.project) for _ in range(3)]
+    for task in tasks:
+        writebehind.record_task_view(task.pk)
+    real_apply = writebehind._apply
+    calls = []
+
+    def die_on_the_second_chunk(views: dict[int, tuple[int, int]]) -> None:
+        calls.append(views)
+        if len(calls) == 2:
+            raise SystemExit("killed")
+        real_apply(views)
+
+    with (
+        mock.patch.object(writebehind, "_apply", die_on_the_second_chunk),
+        pytest.raises(SystemExit),
+    ):
+        writebehind.flush(batch_size=2)
+
+    # When the next flusher runs with a different batch size (a changed setting, a deploy)
+    writebehind.flush(batch_size=1)
+
+    # Then every view counts once (chunk 1 of size 1 was not chunk 1 of size 2: it counted twice)
+    assert [_views(t.pk) for t in tasks] == [1, 1, 1]
+
+
+def test_the_buffer_stops_growing_while_the_flusher_is_down(team: Any, settings: Any) -> None:
+    settings.WRITEBEHIND_MAX_BUFFERED_TASKS = 2
+    tasks = [TaskFactory(project=team.project) for _ in range(3)]
+    dropped = writebehind.WRITEBEHIND_DROPPED._value.get()
+
+    for task in tasks:
+        writebehind.record_task_view(task.pk)
+    writebehind.record_task_view(tasks[0].pk)  # a task already buffered still counts
+
+    assert [writebehind.buffered_views(t.pk) for t in tasks] == [2, 1, 0]
+    assert writebehind.WRITEBEHIND_DROPPED._value.get() == dropped + 1
