@@ -104,10 +104,8 @@ def test_a_flusher_dying_after_its_commit_does_not_count_twice(team: Any) -> Non
     assert not _buffer_exists()
 
 
-def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None:
-    tasks = [TaskFactory(project=team.project) for _ in range(3)]
-    for task in tasks:
-        writebehind.record_task_view(task.pk)
+def _flush_dying_on_the_second_chunk(batch_size: int) -> None:
+    """A flusher killed after its first chunk committed, before its second one did."""
     real_apply = writebehind._apply
     calls = []
 
@@ -121,7 +119,14 @@ def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None
         mock.patch.object(writebehind, "_apply", die_on_the_second_chunk),
         pytest.raises(SystemExit),
     ):
-        writebehind.flush(batch_size=2)
+        writebehind.flush(batch_size=batch_size)
+
+
+def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None:
+    tasks = [TaskFactory(project=team.project) for _ in range(3)]
+    for task in tasks:
+        writebehind.record_task_view(task.pk)
+    _flush_dying_on_the_second_chunk(batch_size=2)
     assert [_views(t.pk) for t in tasks] == [1, 1, 0]
 
     result = writebehind.flush(batch_size=2)
@@ -201,20 +206,7 @@ def test_a_resume_with_another_batch_size_does_not_count_a_chunk_twice(team: Any
     tasks = [TaskFactory(project=team.project) for _ in range(3)]
     for task in tasks:
         writebehind.record_task_view(task.pk)
-    real_apply = writebehind._apply
-    calls = []
-
-    def die_on_the_second_chunk(views: dict[int, tuple[int, int]]) -> None:
-        calls.append(views)
-        if len(calls) == 2:
-            raise SystemExit("killed")
-        real_apply(views)
-
-    with (
-        mock.patch.object(writebehind, "_apply", die_on_the_second_chunk),
-        pytest.raises(SystemExit),
-    ):
-        writebehind.flush(batch_size=2)
+    _flush_dying_on_the_second_chunk(batch_size=2)
 
     # When the next flusher runs with a different batch size (a changed setting, a deploy)
     writebehind.flush(batch_size=1)
