@@ -1,7 +1,9 @@
-"""First-message authentication: the access token of the REST API, validated the same way.
+"""Socket authentication: the access token of the REST API, validated the same way (session
+epoch included, accounts/tokens.py).
 
 The token arrives in the socket's first message, never in the URL, so it shows up in no access
-log, proxy log or browser history; it is never logged here either.
+log, proxy log or browser history; it is never logged here either. A client sends a fresh one
+the same way before the current one expires; the consumer closes the socket at its expiry.
 """
 
 import logging
