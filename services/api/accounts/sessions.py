@@ -34,6 +34,8 @@ from caching.write_through import principal_written
 logger = logging.getLogger("accounts.sessions")
 
 EPOCH_CLAIM = "epoch"
+# The epoch seen from the user model (a user without a profile has epoch 0).
+EPOCH_LOOKUP = "profile__session_epoch"
 # Attribute of a user instance that holds the epoch read with it (the cached principal sets it).
 EPOCH_ATTRIBUTE = "_session_epoch"
 # Attribute a command sets on a user it saves after ending the sessions itself, so that the

@@ -51,12 +51,17 @@ def cached_user(user_id: int) -> AbstractBaseUser:
     fields = list(_cached_fields())
 
     def compute() -> dict[str, Any]:
-        row = user_model._default_manager.filter(pk=user_id).values_list(*fields).first()
+        # The session epoch comes in the same query (a join): the token check reads it here.
+        row = (
+            user_model._default_manager.filter(pk=user_id)
+            .values_list(*fields, sessions.EPOCH_LOOKUP)
+            .first()
+        )
         if row is None:
             raise UserNotFound(user_id)
+        *values, epoch = row
         roles = membership_roles(user=user_model(pk=user_id))
-        epoch = sessions.epoch_of(user_id)  # the token check reads it from here (sessions.py)
-        return {"fields": fields, "values": list(row), "roles": roles, "epoch": epoch}
+        return {"fields": fields, "values": values, "roles": roles, "epoch": epoch or 0}
 
     entry = cached(
         cache="principal",
