@@ -45,7 +45,7 @@ HANDLED_ATTRIBUTE = "_sessions_handled"
 SESSION_ENDED = "session.ended"
 ACCESS_CHANGED = "access.changed"
 
-REASON_PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a secret
+REASON_PASSWORD_CHANGED = "password_changed"  # noqa: S105  # nosec B105 - a reason, not a secret
 REASON_DEACTIVATED = "deactivated"
 REASON_DELETED = "deleted"
 REASON_LOGGED_OUT = "logged_out"
