@@ -6,15 +6,16 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from core import throttle_fallback, throttling
 from core.throttle_fallback import LocalSlidingWindow
 from tests.api.test_errors import assert_envelope
-from tests.api.test_throttling import rates
-from tests.caching.conftest import free_port
-from tests.conftest import requires_redis
+from tests.api.test_throttling import _fire, rates, running_gunicorn
+from tests.caching.conftest import free_port, redis_server_binary, start_redis
+from tests.conftest import requires_postgres, requires_redis
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -117,3 +118,37 @@ class TestLocalSlidingWindow:
 
 def test_the_strict_scope_is_the_default_fail_closed_one(settings: Any) -> None:
     assert set(settings.THROTTLE_FAIL_CLOSED_SCOPES) == {"strict"}
+
+
+@pytest.mark.skipif(redis_server_binary() is None, reason="redis-server is not installed")
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_workers_refuse_logins_beyond_the_strict_rate_while_redis_is_down() -> None:
+    # Given two Gunicorn workers whose Redis (a private redis-server) dies after they started
+    port = free_port()
+    server = start_redis(port)
+    try:
+        with running_gunicorn(f"redis://127.0.0.1:{port}/0") as base:
+            server.kill()
+            server.wait(timeout=10)
+
+            # When 16 login attempts from one address arrive at once (strict rate 5/minute)
+            url = f"{base}/api/v1/auth/token/"
+            statuses = _fire(
+                16,
+                lambda: (
+                    requests.post(
+                        url, json={"username": "nobody", "password": "x"}, timeout=10
+                    ).status_code
+                ),
+            )
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=10)
+
+    # Then each worker lets at most the rate through (it counts on its own), the rest are 429:
+    # not the 16 of a throttle that fails open
+    assert set(statuses) <= {401, 429}
+    assert 5 <= statuses[401] <= 10
+    assert statuses[429] == 16 - statuses[401]
