@@ -7,9 +7,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import sessions
 from accounts.models import Profile
 
 UserModel = get_user_model()
@@ -47,10 +47,13 @@ def user_update(*, user: Any, profile: dict[str, Any] | None = None, **changes: 
     email = changes.get("email")
     if email and UserModel.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
         raise ValidationError({"email": ["A user with that email already exists."]})
-    for field in ("email", "first_name", "last_name"):
-        if field in changes:
-            setattr(user, field, changes[field])
-    user.save()
+    changed = [field for field in ("email", "first_name", "last_name") if field in changes]
+    for field in changed:
+        setattr(user, field, changes[field])
+    # Only these columns: the instance may come from the cache, and saving it whole would write
+    # back a stale is_active, is_staff or is_superuser over a concurrent change.
+    if changed:
+        user.save(update_fields=changed)
     if profile:
         record = profile_get(user=user)
         for field, value in profile.items():
@@ -59,18 +62,10 @@ def user_update(*, user: Any, profile: dict[str, Any] | None = None, **changes: 
     return user
 
 
-def _blacklist_all_refresh_tokens(user: User) -> int:
-    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
-    tokens = list(outstanding)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
-    )
-    return len(tokens)
-
-
 @transaction.atomic
 def user_change_password(*, user: Any, old_password: str, new_password: str) -> None:
-    """Changes the password and ends every session: all refresh tokens are blacklisted."""
+    """Changes the password and ends every session (accounts/sessions.py): every token issued
+    before is refused from the commit on, and the user's sockets are closed."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ["The current password is not correct."]})
     try:
@@ -78,8 +73,14 @@ def user_change_password(*, user: Any, old_password: str, new_password: str) -> 
     except ValidationError as exc:
         raise ValidationError({"new_password": exc.messages}) from None
     user.set_password(new_password)
+    setattr(user, sessions.HANDLED_ATTRIBUTE, True)
     user.save(update_fields=["password"])
-    _blacklist_all_refresh_tokens(user)
+    sessions.sessions_end(user_id=user.pk, reason=sessions.REASON_PASSWORD_CHANGED)
+
+
+def user_logout_everywhere(*, user: User) -> None:
+    """Ends every session of the user, on every device, this one included."""
+    sessions.sessions_end(user_id=user.pk, reason=sessions.REASON_LOGGED_OUT)
 
 
 def user_logout(*, user: User, refresh: str) -> None:

@@ -11,6 +11,9 @@ class Profile(models.Model):
     display_name = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
     timezone = models.CharField(max_length=64, default="UTC")
+    # Every token carries the value it was issued under; moving it ends every session at once
+    # (accounts/sessions.py). Not part of the user's own record: the API never shows it.
+    session_epoch = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts import sessions
 from accounts.models import Profile
 from eventstore.erasure import ERASED, erase_personal_data
 from eventstore.models import Event
@@ -192,7 +193,9 @@ def user_erase(*, user: User) -> Erasure:
     user.is_superuser = False
     user.last_login = None
     user.set_unusable_password()
+    setattr(user, sessions.HANDLED_ATTRIBUTE, True)
     user.save()
+    sessions.sessions_end(user_id=user.pk, reason=sessions.REASON_ERASED)
     return Erasure(
         username=username,
         memberships_left=left,

@@ -59,6 +59,18 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LogoutEverywhereView(APIView):
+    """Ends every session of the user: every token issued so far is refused, every socket of
+    the user is closed (4401). The client signs in again."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: AuthenticatedRequest) -> Response:
+        commands.user_logout_everywhere(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class PasswordChangeView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [StrictRateThrottle]

@@ -18,6 +18,10 @@ WRITEBEHIND_FLUSHED = Counter(
     "writebehind_flushed_total",
     "Buffered task views written to PostgreSQL by the flusher.",
 )
+WRITEBEHIND_DROPPED = Counter(
+    "writebehind_dropped_total",
+    "Task views not buffered because the buffer was full (the flusher is behind or down).",
+)
 WRITEBEHIND_FLUSH_DURATION = Histogram(
     "writebehind_flush_duration_seconds",
     "Time one flush of the write-behind buffer took.",

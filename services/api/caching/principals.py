@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DEFAULT_DB_ALIAS, models
 
+from accounts import sessions
 from caching import keys
 from caching.aside import cached
 from caching.metrics import CACHE_REQUESTS
@@ -39,6 +40,7 @@ MARKER = RAW_MARK + b"p2\n"
 # the request against a throttle (see `requirements`): a new check is one more field here and in
 # `_payload`.
 ACTIVE = "active"
+EPOCH = "epoch"  # the session epoch (accounts/sessions.py) the request's token must carry
 
 # Attribute of a user instance built from the cache that holds the roles read with it.
 _ROLES = "_cached_workspace_roles"
@@ -65,7 +67,7 @@ def _field_names() -> list[str]:
     return [name for name, _ in _cached_fields()]
 
 
-def _payload(row: tuple[Any, ...], roles: dict[int, str]) -> bytes:
+def _payload(row: tuple[Any, ...], epoch: int, roles: dict[int, str]) -> bytes:
     fields = _field_names()
     values = dict(zip(fields, row, strict=True))
     workspaces = sorted(roles)
@@ -74,6 +76,7 @@ def _payload(row: tuple[Any, ...], roles: dict[int, str]) -> bytes:
             "fields": fields,
             "values": list(row),
             ACTIVE: bool(values.get("is_active", True)),
+            EPOCH: epoch,
             "roles": {str(w): role for w, role in roles.items()},
             "workspaces": workspaces,
             "visibility": keys.visibility_digest(workspaces),
@@ -91,6 +94,8 @@ def decode(raw: Any) -> dict[str, Any] | None:
         return None
     if not isinstance(payload, dict) or payload.get("fields") != _field_names():
         return None  # a field added or removed by a migration: recompute, do not misread
+    if not isinstance(payload.get(EPOCH), int):
+        return None  # an entry from before session epochs: recompute
     return payload
 
 
@@ -98,7 +103,12 @@ def requirements(token: Any = None) -> dict[str, Any]:
     """What a principal entry must hold for a request made with `token` (the validated access
     token) to go on: checked inside the round trip, before the request is counted against a
     throttle. A claim that must match the account is one more item here."""
-    return {ACTIVE: True}
+    wanted: dict[str, Any] = {ACTIVE: True}
+    if token is not None:
+        # A claim that is not a number matches no entry: the ordinary path then refuses it.
+        epoch = sessions.token_epoch(token)
+        wanted[EPOCH] = epoch if epoch is not None else -1
+    return wanted
 
 
 def cached_user(user_id: int) -> AbstractBaseUser:
@@ -107,10 +117,17 @@ def cached_user(user_id: int) -> AbstractBaseUser:
     fields = _field_names()
 
     def compute() -> bytes:
-        row = user_model._default_manager.filter(pk=user_id).values_list(*fields).first()
+        # The session epoch comes in the same query (a join): the token check reads it here.
+        row = (
+            user_model._default_manager.filter(pk=user_id)
+            .values_list(*fields, sessions.EPOCH_LOOKUP)
+            .first()
+        )
         if row is None:
             raise UserNotFound(user_id)
-        return _payload(row, membership_roles(user=user_model(pk=user_id)))
+        *values, epoch = row
+        roles = membership_roles(user=user_model(pk=user_id))
+        return _payload(tuple(values), int(epoch or 0), roles)
 
     raw = cached(
         cache=CACHE,
@@ -141,6 +158,7 @@ def user_from(payload: dict[str, Any]) -> AbstractBaseUser:
     ]
     user = get_user_model().from_db(DEFAULT_DB_ALIAS, payload["fields"], values)
     setattr(user, _ROLES, {int(w): role for w, role in payload["roles"].items()})
+    setattr(user, sessions.EPOCH_ATTRIBUTE, payload[EPOCH])
     return user
 
 

@@ -31,16 +31,27 @@ from django.utils import timezone
 from redis import Redis
 
 from caching import keys, store
-from caching.metrics import WRITEBEHIND_FLUSH_DURATION, WRITEBEHIND_FLUSHED, WRITEBEHIND_PENDING
+from caching.metrics import (
+    WRITEBEHIND_DROPPED,
+    WRITEBEHIND_FLUSH_DURATION,
+    WRITEBEHIND_FLUSHED,
+    WRITEBEHIND_PENDING,
+)
 from caching.models import TaskViewStats, WriteBehindChunk
 from caching.store import CacheUnavailable, Script
 
 logger = logging.getLogger("caching.writebehind")
 
-# KEYS[1]: buffer. ARGV[1]: task id; ARGV[2]: now in ms.
+# KEYS[1]: buffer. ARGV[1]: task id; ARGV[2]: now in ms; ARGV[3]: most fields the buffer holds.
+# Returns 1, or 0 when the view was dropped: a new task would grow a full buffer.
 _RECORD_VIEW = Script(
     """
-redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[1], 1)
+local field = 'n:' .. ARGV[1]
+if redis.call('HEXISTS', KEYS[1], field) == 0
+   and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('HINCRBY', KEYS[1], field, 1)
 local last = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
 if (not last) or tonumber(last) < tonumber(ARGV[2]) then
   redis.call('HSET', KEYS[1], 't:' .. ARGV[1], ARGV[2])
@@ -83,11 +94,17 @@ def record_task_view(task_id: int) -> None:
         _apply({task_id: (1, int(time.time() * 1000))})
         return
     now_ms = int(time.time() * 1000)
+    # Two fields per task; while the flusher is down the buffer stops growing at this size.
+    max_fields = 2 * settings.WRITEBEHIND_MAX_BUFFERED_TASKS
     with contextlib.suppress(CacheUnavailable):  # the view is lost, the answer is not
-        store.run(
+        recorded = store.run(
             "record_view",
-            lambda client: _RECORD_VIEW(client, [keys.task_views_buffer_key()], [task_id, now_ms]),
+            lambda client: _RECORD_VIEW(
+                client, [keys.task_views_buffer_key()], [task_id, now_ms, max_fields]
+            ),
         )
+        if not recorded:
+            WRITEBEHIND_DROPPED.inc()
 
 
 @dataclass(frozen=True)
@@ -112,13 +129,15 @@ def flush(batch_size: int | None = None) -> FlushResult:
     started = time.perf_counter()
     total = FlushResult()
     for _ in range(2):  # a leftover batch, then the live buffer
-        taken = _take()
+        taken = _take(batch_size)
         if taken is None:
             break
         batch, leftover = taken
         views = _read_flushing()
         WRITEBEHIND_PENDING.set(len(views))
-        total += _apply_batch(batch, views, batch_size)
+        # A resumed batch is cut into the chunks it was first cut into, whatever the batch
+        # size is now: its markers name chunks by position.
+        total += _apply_batch(batch, views, _chunk_size(batch) or batch_size)
         _finish()
         if not leftover:
             break
@@ -128,8 +147,9 @@ def flush(batch_size: int | None = None) -> FlushResult:
     return total
 
 
-def _take() -> tuple[str, bool] | None:
-    batch = secrets.token_hex(16)
+def _take(batch_size: int | None = None) -> tuple[str, bool] | None:
+    # The batch id carries its chunk size: "<random>-<size>", at most 32 characters.
+    batch = f"{secrets.token_hex(12)}-{batch_size or settings.WRITEBEHIND_BATCH_SIZE}"
     flush_keys = [
         keys.task_views_buffer_key(),
         keys.task_views_flushing_key(),
@@ -140,6 +160,12 @@ def _take() -> tuple[str, bool] | None:
         return None
     batch_id, leftover = result
     return _text(batch_id), bool(int(leftover))
+
+
+def _chunk_size(batch: str) -> int | None:
+    """The chunk size a batch was taken with; None for a batch id without one."""
+    _, dash, size = batch.rpartition("-")
+    return int(size) if dash and size.isascii() and size.isdigit() and int(size) > 0 else None
 
 
 def _read_flushing() -> dict[int, tuple[int, int]]:

@@ -33,6 +33,7 @@ auth_patterns = [
     path("token/refresh/", account_views.TokenRefreshView.as_view(), name="token-refresh"),
     path("token/verify/", account_views.TokenVerifyView.as_view(), name="token-verify"),
     path("logout/", account_views.LogoutView.as_view(), name="logout"),
+    path("logout/all/", account_views.LogoutEverywhereView.as_view(), name="logout-all"),
     path("password/", account_views.PasswordChangeView.as_view(), name="password"),
     path("me/", account_views.MeView.as_view(), name="me"),
 ]

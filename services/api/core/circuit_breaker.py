@@ -57,6 +57,12 @@ class CircuitBreaker:
         if was_open:
             logger.warning("circuit closed: %s answers again", self.name)
 
+    def abandoned(self) -> None:
+        """An attempt ended without an answer either way: a probe in progress is released, so
+        the next caller probes; the circuit stays as it was."""
+        with self._lock:
+            self._probing = False
+
     def failed(self) -> None:
         with self._lock:
             was_open = self._opened_at is not None

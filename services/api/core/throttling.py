@@ -29,6 +29,7 @@ from django_redis import get_redis_connection
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core import throttle_fallback
 from core.client_ip import client_ip
 
 if TYPE_CHECKING:
@@ -131,6 +132,9 @@ class SharedRateThrottle(SimpleRateThrottle):
     def _allow_in_redis(self, key: str) -> bool:
         if self.num_requests is None or self.duration is None:
             return True
+        if self.num_requests <= 0:  # `0/min`: blocked (the script would fail, and fail open)
+            self._retry_after = float(self.duration)
+            return False
         try:
             script = self._registered_script()
             allowed, retry_ms = script(
@@ -143,10 +147,11 @@ class SharedRateThrottle(SimpleRateThrottle):
                 ],
             )
         except Exception:
-            # Failing open keeps the API up through a Redis outage; nginx's own limit on the
-            # auth endpoints still holds meanwhile. The failure is logged for the operator.
-            logger.warning("throttle store unreachable; allowing request", exc_info=True)
-            return True
+            # The strict scope falls back to a per-process count, the others fail open.
+            allowed, self._retry_after = throttle_fallback.decide(
+                scope=self.scope or "", key=key, limit=self.num_requests, window=self.duration
+            )
+            return allowed
         self._retry_after = int(retry_ms) / 1000
         return bool(allowed)
 

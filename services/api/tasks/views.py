@@ -22,6 +22,7 @@ from tasks import commands
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
 from tasks.queries import comment_list, task_as_of, task_history, task_list
+from tasks.redaction import redact_deleted_comments
 from tasks.serializers import (
     AsOfSerializer,
     CommentBodySerializer,
@@ -127,6 +128,7 @@ class TaskViewSet(RoundTripReadMixin, ContractViewSet):
     def history(self, request: AuthenticatedRequest, pk: int) -> Response:
         """The task's events, oldest first (deleted tasks keep their history)."""
         page = self.paginate_queryset(task_history(user=request.user, task_id=pk))
+        page = redact_deleted_comments(page or [], user=request.user)
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 
     @property

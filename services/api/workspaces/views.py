@@ -9,12 +9,13 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from access.checks import access_require_role
 from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
 from caching import reads
 from core.requests import AuthenticatedRequest
 from workspaces import commands
 from workspaces.filters import LabelFilter, ProjectFilter
-from workspaces.models import Membership
+from workspaces.models import Membership, Role
 from workspaces.queries import label_list, membership_list, project_list, workspace_list
 from workspaces.serializers import (
     LabelSerializer,
@@ -26,6 +27,7 @@ from workspaces.serializers import (
     TransferSerializer,
     WorkspaceSerializer,
 )
+from workspaces.throttles import MemberAddThrottle
 
 
 class ContractViewSet(viewsets.GenericViewSet):
@@ -105,6 +107,12 @@ class MembershipViewSet(ContractViewSet):
             return [IsOwnerOrAdmin()]
         return [IsAuthenticated()]
 
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(MemberAddThrottle())
+        return throttles
+
     def _workspace(self) -> Any:
         return get_object_or_404(
             workspace_list(user=self.request.user), pk=self.kwargs["workspace_id"]
@@ -117,6 +125,9 @@ class MembershipViewSet(ContractViewSet):
 
     def create(self, request: AuthenticatedRequest, workspace_id: int) -> Response:
         workspace = self._workspace()
+        # The role before the body: whoever may not add members gets the same 403 for every user
+        # id, and cannot tell the ids of real accounts from unused ones.
+        access_require_role(request.user, workspace.pk, Role.ADMIN)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = commands.member_add(

@@ -16,9 +16,10 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.sessions import ACCESS_CHANGED, SESSION_ENDED, user_group
 from realtime import protocol
 from realtime.access import can_read_project, workspace_of
-from realtime.auth import authenticate
+from realtime.auth import Session, authenticate
 from realtime.hub import hub
 from realtime.metrics import CLOSES, CONNECTIONS_ACTIVE, DELIVERY_LATENCY, SENT
 from realtime.shutdown import registry
@@ -62,7 +63,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
     user: Any = None
     closing = False
     counted = False
+    # Closes the socket with 4401: AUTH_TIMEOUT after connecting, then at the token's expiry
+    # unless a fresh token arrived before.
     auth_deadline: asyncio.Task[None] | None = None
+    followed_user_group: str | None = None
 
     async def connect(self) -> None:
         # project id -> workspace id, for every subscription, confirmed or being checked
@@ -79,9 +83,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.shut(protocol.CLOSE_SERVICE_RESTART)
             return
         registry.add(self)
-        self.auth_deadline = asyncio.ensure_future(
-            self._close_unless_authenticated(settings.REALTIME_AUTH_TIMEOUT)
+        self.subscription_changes = protocol.RateLimit(
+            settings.REALTIME_SUBSCRIPTION_CHANGES, settings.REALTIME_SUBSCRIPTION_WINDOW
         )
+        self._set_deadline(settings.REALTIME_AUTH_TIMEOUT, "no authentication")
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -93,6 +98,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
             CONNECTIONS_ACTIVE.dec()
         for project in list(getattr(self, "projects", {})):
             await self._leave(project)
+        if self.followed_user_group is not None:
+            await hub().leave(self.followed_user_group, self)
+            self.followed_user_group = None
 
     # -- sending ------------------------------------------------------------------------------
 
@@ -110,11 +118,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         CLOSES.labels(str(code)).inc()
         await self.close(code=code)
 
-    async def _close_unless_authenticated(self, seconds: float) -> None:
+    def _set_deadline(self, seconds: float, why: str) -> None:
+        if self.auth_deadline is not None:
+            self.auth_deadline.cancel()
+        self.auth_deadline = asyncio.ensure_future(self._close_after(max(0.0, seconds), why))
+
+    async def _close_after(self, seconds: float, why: str) -> None:
         await asyncio.sleep(seconds)
-        if self.user is None:
-            logger.info("websocket closed: no authentication within %.0f s", seconds)
-            await self.shut(protocol.CLOSE_UNAUTHENTICATED)
+        logger.info("websocket closed: %s", why)
+        await self.shut(protocol.CLOSE_UNAUTHENTICATED)
 
     # -- client messages ----------------------------------------------------------------------
 
@@ -132,29 +144,56 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if self.user is None:
             await self._authenticate(message)
-        elif message.type == protocol.SUBSCRIBE:
-            await self._subscribe(message.project)
-        elif message.type == protocol.UNSUBSCRIBE:
-            await self._unsubscribe(message.project)
+        elif message.type == protocol.AUTH:
+            await self._reauthenticate(message)
         elif message.type == protocol.PING:
             await self.reply(protocol.PONG, "pong")
+        elif not self.subscription_changes.allow(time.monotonic()):
+            await self.reply(protocol.error(protocol.ERROR_RATE_LIMITED), "error")
+        elif message.type == protocol.SUBSCRIBE:
+            await self._subscribe(message.project)
         else:
-            await self.reply(protocol.error(protocol.ERROR_ALREADY_AUTHENTICATED), "error")
+            await self._unsubscribe(message.project)
 
     async def _authenticate(self, message: protocol.ClientMessage) -> None:
         if message.type != protocol.AUTH:
             await self.shut(protocol.CLOSE_UNAUTHENTICATED)
             return
-        user = await authenticate(message.token)
+        session = await authenticate(message.token)
         if self.closing:
             return
-        if user is None:
+        if session is None:
             await self.shut(protocol.CLOSE_UNAUTHENTICATED)
             return
-        self.user = user
-        if self.auth_deadline is not None:
-            self.auth_deadline.cancel()
-        await self.reply(protocol.authenticated(user.pk), "authenticated")
+        self.user = session.user
+        # The user's own group carries `session.ended` (password change, deactivation, deletion,
+        # log out everywhere): joined before answering, so no such notice can pass unseen.
+        group = user_group(session.user.pk)
+        try:
+            await hub().join(group, self)
+            self.followed_user_group = group
+        except Exception:
+            # The token's expiry still bounds the socket's life.
+            logger.warning("joining the group of user %s failed", session.user.pk, exc_info=True)
+        self._expire_with(session)
+        await self.reply(protocol.authenticated(session.user.pk), "authenticated")
+
+    async def _reauthenticate(self, message: protocol.ClientMessage) -> None:
+        """A fresh token for the same user, sent before the current one expires."""
+        session = await authenticate(message.token)
+        if self.closing:
+            return
+        if session is None:
+            await self.shut(protocol.CLOSE_UNAUTHENTICATED)
+            return
+        if session.user.pk != self.user.pk:
+            await self.reply(protocol.error(protocol.ERROR_ALREADY_AUTHENTICATED), "error")
+            return
+        self._expire_with(session)
+        await self.reply(protocol.authenticated(session.user.pk), "authenticated")
+
+    def _expire_with(self, session: Session) -> None:
+        self._set_deadline(session.expires_at - time.time(), "access token expired")
 
     async def _subscribe(self, project: int) -> None:
         if project in self.confirmed:
@@ -210,8 +249,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # -- events, from the hub -------------------------------------------------------------------
 
     async def deliver(self, group: str, message: dict[str, Any]) -> None:
-        """An event the relay published to one of this socket's groups."""
-        if self.user is None or self.closing or message.get("type") != "event.message":
+        """An event the relay published to one of this socket's groups, or a notice about the
+        user (accounts/sessions.py) on the user's own group."""
+        if self.user is None or self.closing:
+            return
+        kind = message.get("type")
+        if kind != "event.message":
+            if group == self.followed_user_group:
+                await self._user_notice(kind, message)
             return
         event = message.get("event") or {}
         workspace = _group_id(group, "workspace")
@@ -270,6 +315,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             project = _stream_id(str(event.get("stream", "")), "project")
             if project is not None and project in self.projects:
                 await self._end(project, protocol.REASON_PROJECT_DELETED)
+
+    async def _user_notice(self, kind: Any, message: dict[str, Any]) -> None:
+        if kind == SESSION_ENDED:
+            logger.info("websocket closed: sessions ended (%s)", message.get("reason"))
+            await self.shut(protocol.CLOSE_UNAUTHENTICATED)
+        elif kind == ACCESS_CHANGED:
+            # A membership went without a MemberRemoved event (admin, bulk or cascade delete).
+            for project in list(self.confirmed):
+                if not await can_read_project(self.user, project):
+                    await self._end(project, protocol.REASON_ACCESS_REVOKED)
 
     async def _end_all(self, workspace: int, reason: str) -> None:
         for project in [p for p, w in self.projects.items() if w == workspace]:

@@ -11,8 +11,10 @@ loop. Order is kept: the hub handles one message at a time, and sends to each so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
@@ -29,18 +31,31 @@ class Subscriber(Protocol):
     async def deliver(self, group: str, message: dict[str, Any]) -> None: ...
 
 
+class _GroupLock:
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
 class Hub:
     def __init__(self, layer: Any) -> None:
         self.layer = layer
         self.channel: str | None = None
         self.members: dict[str, set[Subscriber]] = {}
-        self.lock = asyncio.Lock()
+        # One lock per group, held across that group's group_add/group_discard only: a slow
+        # Redis round trip for one group does not hold up the sockets joining other groups.
+        self.group_locks: dict[str, _GroupLock] = {}
+        self.start_lock = asyncio.Lock()
         self.tasks: list[asyncio.Task[None]] = []
         self.rejoining: asyncio.Task[None] | None = None
 
     async def join(self, group: str, subscriber: Subscriber) -> None:
         """Returns once the group's events reach this process."""
-        async with self.lock:
+        members = self.members.get(group)
+        if members is not None:
+            members.add(subscriber)  # already followed: no I/O, no lock
+            return
+        async with self._group_lock(group):
             if group not in self.members:
                 await self._start()
                 await self.layer.group_add(group, self.channel)
@@ -48,23 +63,49 @@ class Hub:
             self.members[group].add(subscriber)
 
     async def leave(self, group: str, subscriber: Subscriber) -> None:
-        async with self.lock:
-            members = self.members.get(group)
-            if members is None or subscriber not in members:
-                return
-            members.discard(subscriber)
-            if not members:
-                del self.members[group]
-                await self.layer.group_discard(group, self.channel)
+        """The subscriber stops receiving the group's events at once, whatever the channel
+        layer answers: a failed group_discard only leaves this process receiving a group it
+        ignores (dispatch finds no members) until the layer forgets it."""
+        members = self.members.get(group)
+        if members is None or subscriber not in members:
+            return
+        members.discard(subscriber)
+        if members:
+            return
+        del self.members[group]
+        try:
+            async with self._group_lock(group):
+                if group not in self.members:  # nobody joined again meanwhile
+                    await self.layer.group_discard(group, self.channel)
+        except Exception:
+            logger.warning("leaving group %s failed; its events are ignored", group, exc_info=True)
+
+    @contextlib.asynccontextmanager
+    async def _group_lock(self, group: str) -> AsyncIterator[None]:
+        """The group's lock, forgotten once nobody holds or awaits it."""
+        entry = self.group_locks.get(group)
+        if entry is None:
+            entry = self.group_locks[group] = _GroupLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self.group_locks[group]
 
     async def _start(self) -> None:
         if self.channel is not None:
             return
-        self.channel = await self.layer.new_channel()
-        self.tasks = [
-            asyncio.ensure_future(self._receive_forever()),
-            asyncio.ensure_future(self._renew_forever()),
-        ]
+        async with self.start_lock:
+            if self.channel is not None:
+                return
+            self.channel = await self.layer.new_channel()
+            self.tasks = [
+                asyncio.ensure_future(self._receive_forever()),
+                asyncio.ensure_future(self._renew_forever()),
+            ]
 
     async def _receive_forever(self) -> None:
         failures = 0

@@ -4,7 +4,7 @@ Client messages are small JSON objects with a `type`; everything the server send
 that the wire format lives in one module (docs/websocket.md is its reference).
 """
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,8 @@ ERROR_TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"
 ERROR_ALREADY_AUTHENTICATED = "already_authenticated"
 # The channel layer (Redis) could not be reached: try again later.
 ERROR_UNAVAILABLE = "unavailable"
+# Too many subscribe/unsubscribe messages in the window: slow down.
+ERROR_RATE_LIMITED = "rate_limited"
 
 # Why the server ended a subscription by itself.
 REASON_ACCESS_REVOKED = "access_revoked"
@@ -44,6 +46,23 @@ REASON_WORKSPACE_DELETED = "workspace_deleted"
 
 class ProtocolError(ValueError):
     """A client message that does not follow the protocol."""
+
+
+class RateLimit:
+    """At most `limit` actions in any `window` seconds (a sliding log; a socket's own)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit = limit
+        self.window = window
+        self._times: deque[float] = deque()
+
+    def allow(self, now: float) -> bool:
+        while self._times and self._times[0] <= now - self.window:
+            self._times.popleft()
+        if len(self._times) >= self.limit:
+            return False
+        self._times.append(now)
+        return True
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ CACHE_TIMEOUTS = {
     "project_list": env.int("CACHE_TIMEOUT_PROJECT_LIST", default=300),
     "workspace_detail": env.int("CACHE_TIMEOUT_WORKSPACE_DETAIL", default=600),
     "workspace_list": env.int("CACHE_TIMEOUT_WORKSPACE_LIST", default=300),
-    "principal": env.int("CACHE_TIMEOUT_PRINCIPAL", default=300),
+    # The bound on a lost invalidation of who the caller is (a worker that could not reach Redis
+    # died with the invalidation it remembered): a removed member is refused within this.
+    "principal": env.int("CACHE_TIMEOUT_PRINCIPAL", default=30),
 }
 # Generation tokens outlive every entry that depends on them; an expired token is replaced by a
 # fresh random one, which only turns the entries that depended on it into misses.
@@ -44,3 +46,6 @@ CACHE_BREAKER_SECONDS = env.float("CACHE_BREAKER_SECONDS", default=5.0)
 WRITEBEHIND_ENABLED = env.bool("WRITEBEHIND_ENABLED", default=True)
 WRITEBEHIND_FLUSH_SECONDS = env.float("WRITEBEHIND_FLUSH_SECONDS", default=5.0)
 WRITEBEHIND_BATCH_SIZE = env.int("WRITEBEHIND_BATCH_SIZE", default=500)
+# Tasks whose views the Redis buffer holds at most: while the flusher is down, views of further
+# tasks are dropped (writebehind_dropped_total) instead of growing the buffer without bound.
+WRITEBEHIND_MAX_BUFFERED_TASKS = env.int("WRITEBEHIND_MAX_BUFFERED_TASKS", default=100_000)

@@ -4,11 +4,13 @@ from .env import BASE_DIR, env
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-development-only-key")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Whether `manage.py seed_demo` may create its publicly known login (production.py says no).
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 SERVICE_NAME = env("SERVICE_NAME", default="api")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_site.ThrottledAdminConfig",  # django.contrib.admin, login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -8,11 +8,17 @@ from .env import env
 _INSECURE_KEY_MARKERS = ("django-insecure", "change-me", "changeme", "secret", "example")
 
 
+def _weak(key: str) -> bool:
+    return not key or len(key) < 50 or any(m in key.lower() for m in _INSECURE_KEY_MARKERS)
+
+
 def _refuse_insecure_defaults() -> None:
     problems = []
-    key = SECRET_KEY  # noqa: F405
-    if not key or len(key) < 50 or any(m in key.lower() for m in _INSECURE_KEY_MARKERS):
+    if _weak(SECRET_KEY):  # noqa: F405
         problems.append("DJANGO_SECRET_KEY must be set to a random value of 50+ characters")
+    # Set on its own, the JWT key signs every token: a weak one lets anyone mint them.
+    if env("JWT_SIGNING_KEY", default=None) is not None and _weak(SIMPLE_JWT["SIGNING_KEY"]):  # noqa: F405
+        problems.append("JWT_SIGNING_KEY, when set, must be a random value of 50+ characters")
     if DEBUG:  # noqa: F405
         problems.append("DJANGO_DEBUG must be off")
     if not ALLOWED_HOSTS:
@@ -22,6 +28,9 @@ def _refuse_insecure_defaults() -> None:
 
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+# `seed_demo` creates a login whose password is public: refused here unless asked for explicitly
+# (DEMO_DATA_ALLOWED=1 or `seed_demo --allow-production`, for a throwaway local stack).
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)
 _refuse_insecure_defaults()
 
 # TLS is terminated by nginx, which sets X-Forwarded-Proto; probes and scrapes reach the

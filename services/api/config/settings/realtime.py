@@ -21,3 +21,7 @@ REALTIME_TRACKED_STREAMS = env.int("REALTIME_TRACKED_STREAMS", default=2048)
 REALTIME_DRAIN_SECONDS = env.float("REALTIME_DRAIN_SECONDS", default=10.0)
 # Origins besides this site's own hosts (ALLOWED_HOSTS) whose pages may open sockets.
 REALTIME_ALLOWED_ORIGINS = env.list("REALTIME_ALLOWED_ORIGINS", default=[])
+# Subscribe and unsubscribe messages one socket may send per window (seconds); more are answered
+# `rate_limited`: churn costs channel-layer round trips and access queries.
+REALTIME_SUBSCRIPTION_CHANGES = env.int("REALTIME_SUBSCRIPTION_CHANGES", default=60)
+REALTIME_SUBSCRIPTION_WINDOW = env.float("REALTIME_SUBSCRIPTION_WINDOW", default=10.0)

@@ -7,7 +7,7 @@ from .env import env
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.CachedUserJWTAuthentication",
+        "accounts.tokens.SessionJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
@@ -41,6 +41,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Member additions per user (workspaces/throttles.py): each one shows a user's name.
+THROTTLE_RATE_MEMBER_ADD = env("THROTTLE_RATE_MEMBER_ADD", default="60/hour")
+
+# Throttle scopes that never fail open when Redis is down: they count per process instead
+# (core/throttle_fallback.py).
+THROTTLE_FAIL_CLOSED_SCOPES = frozenset(env.list("THROTTLE_FAIL_CLOSED_SCOPES", default=["strict"]))
+
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
 
@@ -54,6 +61,9 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "LEEWAY": 0,
+    # Tokens carry the user's session epoch (accounts/sessions.py). Class paths, not secrets:
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.tokens.SessionTokenObtainPairSerializer",  # nosec B105
+    "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.SessionTokenRefreshSerializer",  # nosec B105
 }
 
 SPECTACULAR_SETTINGS = {

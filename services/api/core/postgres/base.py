@@ -54,5 +54,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # this attempt is over, and a probe must never stay taken, or the circuit with it.
             breaker.failed()
             raise
+        except BaseException:
+            # Interrupted (a worker timeout's SystemExit, KeyboardInterrupt, a cancellation):
+            # nothing was learnt about PostgreSQL, but the probe must be given back.
+            breaker.abandoned()
+            raise
         breaker.succeeded()
         return connection

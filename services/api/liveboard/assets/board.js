@@ -10,6 +10,9 @@
   const MAX_BACKOFF_MS = 30000;
   const MAX_LOGGED_EVENTS = 200;
   const MAX_TASK_PAGES = 10;
+  // A fresh token is sent this long before the socket's token expires (the server closes the
+  // socket with 4401 at the expiry otherwise).
+  const REAUTH_BEFORE_EXPIRY_MS = 30000;
   const PRIORITIES = { 1: "low", 2: "medium", 3: "high", 4: "urgent" };
   // Close codes of the protocol.
   const SERVICE_RESTART = 1012;
@@ -25,7 +28,10 @@
     loading: false,
     pending: [],
     attempt: 0,
-    timers: { ping: null, pong: null, reconnect: null },
+    // Whether the current socket has asked for its subscription (a re-authentication answers
+    // `authenticated` again and must not subscribe twice).
+    following: false,
+    timers: { ping: null, pong: null, reconnect: null, reauth: null },
   };
 
   const byId = (id) => document.getElementById(id);
@@ -73,6 +79,13 @@
     });
     state.access = tokens.access;
     state.refresh = tokens.refresh;
+  }
+
+  // Milliseconds since the epoch at which an access token expires (its `exp` claim). The token
+  // is only read, never trusted: the server checks it.
+  function expiresAt(token) {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload)).exp * 1000;
   }
 
   async function loadProjects() {
@@ -217,8 +230,25 @@
     }, PING_EVERY_MS);
   }
 
+  // Before the socket's token expires: refresh the tokens and send the new access token on the
+  // open socket (the server answers `authenticated` and moves the socket's expiry).
+  function scheduleReauth() {
+    clearTimeout(state.timers.reauth);
+    const delay = Math.max(0, expiresAt(state.access) - Date.now() - REAUTH_BEFORE_EXPIRY_MS);
+    state.timers.reauth = setTimeout(async () => {
+      try {
+        await refreshTokens();
+      } catch (error) {
+        setStatus("signed-out", "signed out: sign in again");
+        return; // the server closes the socket at the expiry
+      }
+      send({ type: "auth", token: state.access });
+    }, delay);
+  }
+
   function connect() {
     clearTimers();
+    state.following = false;
     setStatus("connecting", "connecting…");
     const socket = new WebSocket(SOCKET_URL);
     state.socket = socket;
@@ -232,7 +262,11 @@
   async function onMessage(message) {
     switch (message.type) {
       case "authenticated":
-        send({ type: "subscribe", project: state.project });
+        scheduleReauth();
+        if (!state.following) {
+          state.following = true;
+          send({ type: "subscribe", project: state.project });
+        }
         break;
       case "subscribed":
         state.attempt = 0;

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from eventstore.models import Event
 from tests.api.test_errors import assert_envelope
+from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +205,37 @@ class TestAudit:
             "task",
             "label",
         }
+
+
+@pytest.mark.django_db
+class TestHistoryOfDeletedComments:
+    def test_a_member_who_joined_after_the_deletion_does_not_read_the_body(self, team: Any) -> None:
+        # Given a comment written, edited and deleted through the API
+        member = team.client("member")
+        task = member.post(
+            "/api/v1/tasks/", {"project": team.project.pk, "title": "t"}, format="json"
+        ).json()
+        comments = f"/api/v1/tasks/{task['id']}/comments/"
+        comment = member.post(comments, {"body": "the secret plan"}, format="json").json()
+        member.patch(f"{comments}{comment['id']}/", {"body": "still secret"}, format="json")
+        assert member.delete(f"{comments}{comment['id']}/").status_code == 204
+
+        # When someone joins the workspace afterwards and reads the history
+        newcomer = UserFactory()
+        team.client("owner").post(
+            f"/api/v1/workspaces/{team.workspace.pk}/members/",
+            {"user": newcomer.pk, "role": "viewer"},
+            format="json",
+        )
+        history = f"/api/v1/tasks/{task['id']}/history/"
+        seen_late = client_for(newcomer).get(history).json()["results"]
+        seen_then = member.get(history).json()["results"]
+
+        # Then the newcomer sees that comments happened, not what they said; the author does
+        def bodies(events: list[dict[str, Any]]) -> list[str]:
+            return [e["data"]["body"] for e in events if "body" in e["data"]]
+
+        assert bodies(seen_late) == ["[deleted]", "[deleted]"]
+        assert bodies(seen_then) == ["the secret plan", "still secret"]
+        # and nothing was changed in the store
+        assert Event.objects.filter(data__body="the secret plan").count() == 1

@@ -516,3 +516,33 @@ def test_a_fresh_user_added_by_id_is_listed(team: Any) -> None:
 
     # then they come last, after the founding members
     assert listed == [*(team.user(r).pk for r in ROLES), newcomer.pk]
+
+
+@pytest.mark.django_db
+class TestMemberAddRevealsNoAccounts:
+    @pytest.mark.parametrize("actor", ["member", "viewer"])
+    def test_who_may_not_add_cannot_tell_real_ids_from_unused_ones(
+        self, team: Any, actor: str
+    ) -> None:
+        # when a viewer or member posts a real user id, an unused one and a malformed one
+        answers = [
+            team.client(actor).post(
+                members_url(team.workspace.pk), {"user": user, "role": "viewer"}, format="json"
+            )
+            for user in (team.outsider.pk, MISSING_ID, "x")
+        ]
+
+        # then the answers are the same: 403, same message (it used to be 403 vs 400)
+        errors = [assert_error(answer, 403, "permission_denied") for answer in answers]
+        assert len({(e["message"], str(e["details"])) for e in errors}) == 1
+
+    def test_additions_are_rate_limited_per_user(self, team: Any, settings: Any) -> None:
+        settings.THROTTLE_RATE_MEMBER_ADD = "2/hour"
+        client = team.client("owner")
+        statuses = [
+            client.post(
+                members_url(team.workspace.pk), {"user": UserFactory().pk}, format="json"
+            ).status_code
+            for _ in range(3)
+        ]
+        assert statuses == [201, 201, 429]

@@ -187,6 +187,24 @@ class TestUpdate:
         )
         assert_envelope(response, 412, "precondition_failed")
 
+    @pytest.mark.parametrize(
+        "header",
+        [
+            "\u00b2",  # superscript two: str.isdigit() says yes, int() says no (was a 500)
+            '"\u0663"',  # Arabic-Indic three: not the ETag "3" this API returned
+            "9" * 5000,  # past int()'s digit limit (was a 500)
+            "99999999999999999999",  # past any version the column can hold
+        ],
+    )
+    def test_if_match_that_is_no_etag_of_ours_is_412(self, team: Any, header: str) -> None:
+        task = TaskFactory(project=team.project, title="kept")
+        response = team.client("member").patch(
+            f"/api/v1/tasks/{task.pk}/", {"title": "x"}, format="json", HTTP_IF_MATCH=header
+        )
+        assert_envelope(response, 412, "precondition_failed")
+        task.refresh_from_db()
+        assert task.title == "kept"
+
     def test_without_if_match_last_write_wins(self, team: Any) -> None:
         task = TaskFactory(project=team.project, version=7)
         response = team.client("member").patch(

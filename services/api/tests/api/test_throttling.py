@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,16 +160,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def gunicorn_two_workers(transactional_db: None) -> Iterator[str]:
-    """The api under Gunicorn with two worker processes, on the test database and Redis."""
+@contextmanager
+def running_gunicorn(redis_url: str) -> Iterator[str]:
+    """The api under Gunicorn with two worker processes, on the test database and `redis_url`."""
     port = _free_port()
     database = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "TEST_DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "TEST_REDIS_URL": settings.REDIS_URL,
+        "TEST_REDIS_URL": redis_url,
         "THROTTLE_RATE_STRICT": "5/minute",
         "THROTTLE_RATE_BURST": "4/minute",
         "LOG_LEVEL": "WARNING",
@@ -205,6 +206,13 @@ def gunicorn_two_workers(transactional_db: None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture
+def gunicorn_two_workers(transactional_db: None) -> Iterator[str]:
+    """The api under Gunicorn with two worker processes, on the test database and Redis."""
+    with running_gunicorn(settings.REDIS_URL) as base:
+        yield base
 
 
 def _fire(count: int, send: Any) -> Counter[int]:

@@ -12,6 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from redis.connection import AbstractConnection
 
+from accounts import sessions
+from accounts.tokens import SessionRefreshToken
 from caching import generations, keys, principals, store
 from caching.stored import StoredResponse
 from tasks.serializers import TaskSerializer
@@ -127,6 +129,37 @@ class TestOneRoundTrip:
         assert refused.status_code == 429
         assert 1 <= int(refused["Retry-After"]) <= 60
         assert len(sent) == 1
+
+
+    def test_a_token_of_ended_sessions_is_refused_on_the_round_trip_path(self, team: Any) -> None:
+        # given a viewer's cached task list, read with a token of the current session epoch
+        client = team.client("viewer")
+        url = f"/api/v1/tasks/?project={team.project.pk}"
+        assert client.get(url).status_code == 200
+        assert client.get(url).status_code == 200  # a hit: principal and entry from the script
+
+        # when the viewer's sessions end (password change, log out everywhere, ...)
+        sessions.sessions_end(user_id=team.viewer.pk, reason=sessions.REASON_LOGGED_OUT)
+
+        # then the same token is refused on the cached read, in the envelope
+        refused = client.get(url)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["details"] == {"code": "token_revoked"}
+
+    def test_a_stale_epoch_is_not_counted_against_the_throttle(self, team: Any) -> None:
+        client = team.client("viewer")
+        url = f"/api/v1/tasks/?project={team.project.pk}"
+        assert client.get(url).status_code == 200
+        with rates(user="3/minute"):
+            assert client.get(url).status_code == 200  # two of the three counted
+            # the principal entry now holds epoch 1, the token still carries 0
+            sessions.sessions_end(user_id=team.viewer.pk, reason=sessions.REASON_LOGGED_OUT)
+            principals.cached_user(team.viewer.pk)
+            assert [client.get(url).status_code for _ in range(3)] == [401, 401, 401]
+            # and a token of the new epoch is answered: the refusals were not counted
+            fresh = SessionRefreshToken.for_user(team.viewer).access_token
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {fresh}")
+            assert client.get(url).status_code == 200
 
 
 class TestStoredBytes:

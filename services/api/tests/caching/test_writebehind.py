@@ -104,10 +104,8 @@ def test_a_flusher_dying_after_its_commit_does_not_count_twice(team: Any) -> Non
     assert not _buffer_exists()
 
 
-def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None:
-    tasks = [TaskFactory(project=team.project) for _ in range(3)]
-    for task in tasks:
-        writebehind.record_task_view(task.pk)
+def _flush_dying_on_the_second_chunk(batch_size: int) -> None:
+    """A flusher killed after its first chunk committed, before its second one did."""
     real_apply = writebehind._apply
     calls = []
 
@@ -121,7 +119,14 @@ def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None
         mock.patch.object(writebehind, "_apply", die_on_the_second_chunk),
         pytest.raises(SystemExit),
     ):
-        writebehind.flush(batch_size=2)
+        writebehind.flush(batch_size=batch_size)
+
+
+def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None:
+    tasks = [TaskFactory(project=team.project) for _ in range(3)]
+    for task in tasks:
+        writebehind.record_task_view(task.pk)
+    _flush_dying_on_the_second_chunk(batch_size=2)
     assert [_views(t.pk) for t in tasks] == [1, 1, 0]
 
     result = writebehind.flush(batch_size=2)
@@ -194,3 +199,30 @@ def test_old_markers_are_pruned(team: Any) -> None:
     )
     writebehind.flush()
     assert not WriteBehindChunk.objects.filter(batch="old").exists()
+
+
+def test_a_resume_with_another_batch_size_does_not_count_a_chunk_twice(team: Any) -> None:
+    # Given a flusher cutting 3 tasks into chunks of 2 that dies after the first chunk committed
+    tasks = [TaskFactory(project=team.project) for _ in range(3)]
+    for task in tasks:
+        writebehind.record_task_view(task.pk)
+    _flush_dying_on_the_second_chunk(batch_size=2)
+
+    # When the next flusher runs with a different batch size (a changed setting, a deploy)
+    writebehind.flush(batch_size=1)
+
+    # Then every view counts once (chunk 1 of size 1 was not chunk 1 of size 2: it counted twice)
+    assert [_views(t.pk) for t in tasks] == [1, 1, 1]
+
+
+def test_the_buffer_stops_growing_while_the_flusher_is_down(team: Any, settings: Any) -> None:
+    settings.WRITEBEHIND_MAX_BUFFERED_TASKS = 2
+    tasks = [TaskFactory(project=team.project) for _ in range(3)]
+    dropped = writebehind.WRITEBEHIND_DROPPED._value.get()
+
+    for task in tasks:
+        writebehind.record_task_view(task.pk)
+    writebehind.record_task_view(tasks[0].pk)  # a task already buffered still counts
+
+    assert [writebehind.buffered_views(t.pk) for t in tasks] == [2, 1, 0]
+    assert writebehind.WRITEBEHIND_DROPPED._value.get() == dropped + 1

@@ -191,3 +191,48 @@ def test_a_probe_that_fails_in_an_unexpected_way_does_not_hold_the_circuit_open(
     finally:
         database.close()
         database.close_pool()
+
+
+class _Interrupted(BaseException):
+    """Like the SystemExit a Gunicorn worker timeout raises in the middle of a call."""
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_a_probe_interrupted_by_a_base_exception_is_released(
+    short_window: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given: an open breaker whose window has passed, and a probe interrupted mid-connect
+    database = _wrapper("circuit-interrupted")
+    breaker = breaker_for("circuit-interrupted")
+    breaker.failed()
+    breaker._opened_at = (breaker._opened_at or 0) - 1.0
+
+    def interrupted(self: Any, conn_params: Any) -> Any:
+        raise _Interrupted
+
+    monkeypatch.setattr(
+        "django.db.backends.postgresql.base.DatabaseWrapper.get_new_connection", interrupted
+    )
+    with pytest.raises(_Interrupted):
+        database.ensure_connection()
+    monkeypatch.undo()
+
+    # Then: the probe was given back (it stayed taken for good): the next caller probes and
+    # closes the circuit, without waiting another window
+    try:
+        database.ensure_connection()
+        assert not breaker.is_open
+    finally:
+        database.close()
+        database.close_pool()
+
+
+def test_abandoning_keeps_the_circuit_as_it_was(breaker: CircuitBreaker, clock: FakeClock) -> None:
+    breaker.failed()
+    clock.now += breaker.open_seconds + 0.1
+    assert breaker.allow()  # the probe
+    assert not breaker.allow()
+    breaker.abandoned()
+    assert breaker.is_open
+    assert breaker.allow()  # another caller may probe now

@@ -1,6 +1,7 @@
 """The /ws/v1/ consumer under Channels' communicator, with the real channel layer, database and
 outbox relay: authentication, subscriptions and their access rules, live events, revocation."""
 
+import datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from accounts import commands as account_commands
 from realtime import protocol
 from realtime.shutdown import registry
 from tests.conftest import requires_postgres, requires_redis
@@ -465,3 +467,121 @@ class TestShutdown:
 def test_the_layer_is_flushed_between_tests() -> None:
     # Guards the fixtures above: a message left in a group would leak into the next test.
     assert async_to_sync(get_channel_layer().group_send)("project.0", {"type": "x"}) is None
+
+
+def _short_token(user: Any, seconds: float) -> str:
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=datetime.timedelta(seconds=seconds))
+    return str(token)
+
+
+class TestSessions:
+    """Sockets re-authenticate and end with the session (accounts/sessions.py)."""
+
+    def test_a_fresh_token_keeps_the_socket_past_the_first_tokens_expiry(self, team: Any) -> None:
+        short, fresh = _short_token(team.member, 3.0), token_for(team.member)
+
+        async def scenario() -> None:
+            communicator = await connected()
+            await communicator.send_json_to({"type": "auth", "token": short})
+            assert (await communicator.receive_json_from(timeout=5))["type"] == "authenticated"
+            # When the client sends a fresh token before the first one expires
+            await communicator.send_json_to({"type": "auth", "token": fresh})
+            assert await communicator.receive_json_from(timeout=5) == {
+                "type": "authenticated",
+                "user": team.member.pk,
+            }
+            # Then the socket outlives the first token
+            assert await communicator.receive_nothing(timeout=3.5)
+            await communicator.send_json_to({"type": "ping"})
+            assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+            await communicator.disconnect()
+
+        run(scenario)
+
+    def test_the_socket_closes_at_the_tokens_expiry_without_a_fresh_one(self, team: Any) -> None:
+        short = _short_token(team.member, 1.0)
+
+        async def scenario() -> None:
+            communicator = await connected()
+            await communicator.send_json_to({"type": "auth", "token": short})
+            assert (await communicator.receive_json_from(timeout=5))["type"] == "authenticated"
+            # Keep-alive pings do not extend it
+            await communicator.send_json_to({"type": "ping"})
+            assert await communicator.receive_json_from(timeout=5) == {"type": "pong"}
+            assert await closed_with(communicator, timeout=5) == protocol.CLOSE_UNAUTHENTICATED
+
+        run(scenario)
+
+    def test_an_invalid_fresh_token_closes_the_socket(self, team: Any) -> None:
+        async def scenario() -> None:
+            communicator = await connected(team.member)
+            await communicator.send_json_to({"type": "auth", "token": "not-a-token"})
+            assert await closed_with(communicator) == protocol.CLOSE_UNAUTHENTICATED
+
+        run(scenario)
+
+    @pytest.mark.parametrize("change", ["password", "deactivation", "deletion", "logout_all"])
+    def test_the_socket_closes_when_the_session_ends(self, team: Any, change: str) -> None:
+        user = team.member
+
+        def end_session() -> None:
+            if change == "password":
+                user.set_password("another-long-passphrase-7")
+                user.save()
+            elif change == "deactivation":
+                user.is_active = False
+                user.save()
+            elif change == "deletion":
+                user.delete()
+            else:
+                account_commands.user_logout_everywhere(user=user)
+
+        async def scenario() -> None:
+            communicator = await connected(user)
+            assert await subscribe(communicator, team.project.pk) == {
+                "type": "subscribed",
+                "project": team.project.pk,
+            }
+            await in_sync(end_session)()
+            assert await closed_with(communicator, timeout=3) == protocol.CLOSE_UNAUTHENTICATED
+
+        run(scenario)
+
+    def test_a_membership_deleted_outside_the_commands_ends_the_subscription(
+        self, team: Any
+    ) -> None:
+        async def scenario() -> None:
+            communicator = await connected(team.member)
+            await subscribe(communicator, team.project.pk)
+            # A bulk delete (as the admin's "delete selected" does): no MemberRemoved event
+            await in_sync(
+                lambda: Membership.objects.filter(
+                    user=team.member, workspace=team.workspace
+                ).delete()
+            )()
+            assert await communicator.receive_json_from(timeout=5) == {
+                "type": "unsubscribed",
+                "project": team.project.pk,
+                "reason": "access_revoked",
+            }
+            await communicator.disconnect()
+
+        run(scenario)
+
+    def test_subscription_churn_is_limited(self, team: Any, settings: Any) -> None:
+        settings.REALTIME_SUBSCRIPTION_CHANGES = 4
+
+        async def scenario() -> None:
+            communicator = await connected(team.member)
+            for _ in range(2):
+                assert (await subscribe(communicator, team.project.pk))["type"] == "subscribed"
+                await communicator.send_json_to({"type": "unsubscribe", "project": team.project.pk})
+                assert (await communicator.receive_json_from(timeout=5))["type"] == "unsubscribed"
+            assert await subscribe(communicator, team.project.pk) == {
+                "type": "error",
+                "code": "rate_limited",
+            }
+            await communicator.disconnect()
+
+        run(scenario)

@@ -1,6 +1,7 @@
 """The realtime service as it runs: a real Daphne process serving config.asgi, real WebSocket
 clients, the REST API on the same port, the outbox relay and Redis in between."""
 
+import datetime
 import json
 import signal
 import time
@@ -13,12 +14,14 @@ import requests
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from eventstore import relay
 from realtime import protocol
 from tests.conftest import requires_postgres, requires_redis
+from tests.factories import PASSWORD
 from tests.realtime.conftest import token_for
 from tests.realtime.processes import Daphne, wait_for
 from tests.realtime.rawsocket import RawSocket
@@ -242,3 +245,94 @@ def test_a_unique_request_id_is_what_arrives(daphne: Daphne, team: Any) -> None:
     relay.drain()
     assert client.receive()["event"]["request_id"] == request_id
     client.close()
+
+
+# --- sessions end when access ends (accounts/sessions.py) ------------------------------------
+
+# The bound the sockets promise after a session ends; measured from the moment the change
+# returned (REST answer, or the commit in this process).
+SESSION_END_BOUND_SECONDS = 1.0
+
+
+def _short_lived_token(user: Any, seconds: int) -> str:
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=datetime.timedelta(seconds=seconds))
+    return str(token)
+
+
+def _login(daphne: Daphne, user: Any) -> dict[str, str]:
+    response = requests.post(
+        f"{daphne.http}/api/v1/auth/token/",
+        json={"username": user.username, "password": PASSWORD},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_password_change_closes_the_open_socket_at_once(daphne: Daphne, team: Any) -> None:
+    # Given a subscribed socket and the user's REST session, both on the Daphne port
+    pair = _login(daphne, team.member)
+    client = Client(daphne.ws)
+    client.send(type="auth", token=pair["access"])
+    assert client.receive() == {"type": "authenticated", "user": team.member.pk}
+    client.subscribe(team.project.pk)
+
+    # When the password is changed through the REST API
+    changed = requests.post(
+        f"{daphne.http}/api/v1/auth/password/",
+        json={"old_password": PASSWORD, "new_password": "a-new-long-passphrase-8"},
+        headers={"Authorization": f"Bearer {pair['access']}"},
+        timeout=10,
+    )
+    assert changed.status_code == 204, changed.text
+
+    # Then the socket is closed with 4401 within the bound, and the old token is refused
+    assert client.close_code(timeout=SESSION_END_BOUND_SECONDS) == protocol.CLOSE_UNAUTHENTICATED
+    old = requests.get(
+        f"{daphne.http}/api/v1/auth/me/",
+        headers={"Authorization": f"Bearer {pair['access']}"},
+        timeout=10,
+    )
+    assert old.status_code == 401
+    assert old.json()["error"]["code"] == "authentication_failed"
+
+
+@pytest.mark.parametrize("change", ["deactivation", "deletion"])
+def test_deactivation_or_deletion_closes_the_open_socket_at_once(
+    daphne: Daphne, team: Any, change: str
+) -> None:
+    client = Client(daphne.ws)
+    client.authenticate(team.member)
+    client.subscribe(team.project.pk)
+
+    # When an administrator deactivates or deletes the account (another process: this one)
+    if change == "deactivation":
+        team.member.is_active = False
+        team.member.save()
+    else:
+        team.member.delete()
+
+    assert client.close_code(timeout=SESSION_END_BOUND_SECONDS) == protocol.CLOSE_UNAUTHENTICATED
+
+
+def test_the_socket_closes_at_token_expiry_unless_a_fresh_token_arrives(
+    daphne: Daphne, team: Any
+) -> None:
+    # Given two sockets authenticated with tokens that expire in 2 s
+    forgetful, diligent = Client(daphne.ws), Client(daphne.ws)
+    for client in (forgetful, diligent):
+        client.send(type="auth", token=_short_lived_token(team.member, 2))
+        assert client.receive()["type"] == "authenticated"
+
+    # When only one of them sends a fresh token before the expiry
+    diligent.send(type="auth", token=token_for(team.member))
+    assert diligent.receive() == {"type": "authenticated", "user": team.member.pk}
+
+    # Then the other is closed with 4401 at the expiry (pings do not keep it), and the first lives
+    forgetful.send(type="ping")
+    assert forgetful.receive() == {"type": "pong"}
+    assert forgetful.close_code(timeout=3 + SESSION_END_BOUND_SECONDS) == 4401
+    diligent.send(type="ping")
+    assert diligent.receive() == {"type": "pong"}
+    diligent.close()

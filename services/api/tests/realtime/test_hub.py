@@ -84,3 +84,66 @@ def test_a_hub_without_failures_never_rejoins() -> None:
             task.cancel()
 
     async_to_sync(scenario)()
+
+
+class BrokenDiscardLayer(FlakyLayer):
+    async def group_discard(self, group: str, channel: str) -> None:
+        raise ConnectionError("layer down")
+
+
+def test_a_failed_group_discard_still_removes_the_subscriber() -> None:
+    async def scenario() -> None:
+        # Given a subscriber of a group, and a layer whose group_discard fails (Redis down)
+        hub = Hub(BrokenDiscardLayer())
+        subscriber = Subscriber()
+        await hub.join("project.1", subscriber)
+        try:
+            # When it leaves
+            await hub.leave("project.1", subscriber)
+
+            # Then the hub no longer holds it (it used to raise and keep it for good)
+            assert "project.1" not in hub.members
+            assert hub.group_locks == {}
+        finally:
+            for task in hub.tasks:
+                task.cancel()
+
+    async_to_sync(scenario)()
+
+
+class SlowLayer(FlakyLayer):
+    """group_add of `project.slow` waits until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def group_add(self, group: str, channel: str) -> None:
+        if group == "project.slow":
+            await self.release.wait()
+        await super().group_add(group, channel)
+
+
+def test_a_slow_join_does_not_hold_up_joins_of_other_groups() -> None:
+    async def scenario() -> None:
+        layer = SlowLayer()
+        hub = Hub(layer)
+        await hub.join("project.warmup", Subscriber())  # the hub's channel exists
+        slow = asyncio.ensure_future(hub.join("project.slow", Subscriber()))
+        try:
+            await asyncio.sleep(0.05)
+            # When another group is joined while the first one's Redis call hangs
+            await asyncio.wait_for(hub.join("project.fast", Subscriber()), timeout=2)
+
+            # Then it went through; the slow one completes when its call does
+            assert "project.fast" in hub.members
+            assert not slow.done()
+            layer.release.set()
+            await asyncio.wait_for(slow, timeout=2)
+            assert "project.slow" in hub.members
+        finally:
+            slow.cancel()
+            for task in hub.tasks:
+                task.cancel()
+
+    async_to_sync(scenario)()

@@ -14,7 +14,7 @@ from tests.conftest import requires_postgres, requires_redis
 from tests.factories import PASSWORD, TaskFactory
 from tests.realtime.browser import CHROMIUM, Browser
 from tests.realtime.conftest import token_for
-from tests.realtime.processes import Daphne, Relay
+from tests.realtime.processes import Daphne, Relay, wait_for
 
 pytestmark = [
     requires_redis,
@@ -43,13 +43,8 @@ def browser() -> Iterator[Browser]:
     instance.close()
 
 
-def test_a_rest_change_appears_on_the_live_board(
-    stack: tuple[Daphne, Relay], browser: Browser, team: Any
-) -> None:
-    daphne, _ = stack
-    task = TaskFactory(project=team.project, title="Write the docs")
-
-    # Given the member signed in on the live board and following the project
+def _follow(browser: Browser, daphne: Daphne, team: Any) -> None:
+    """The member signs in on the live board and follows the team's project, until it is live."""
     browser.open(f"{daphne.http}/live/")
     browser.evaluate(
         f"""
@@ -66,6 +61,16 @@ def test_a_rest_change_appears_on_the_live_board(
         """
     )
     browser.wait_for("document.getElementById('status').dataset.state === 'live'")
+
+
+def test_a_rest_change_appears_on_the_live_board(
+    stack: tuple[Daphne, Relay], browser: Browser, team: Any
+) -> None:
+    daphne, _ = stack
+    task = TaskFactory(project=team.project, title="Write the docs")
+
+    # Given the member signed in on the live board and following the project
+    _follow(browser, daphne, team)
     browser.wait_for(f"document.querySelector('[data-task-id=\"{task.pk}\"]') !== null")
 
     # When someone else changes the task through the REST API
@@ -114,3 +119,40 @@ def test_the_page_is_served_with_a_strict_policy(stack: tuple[Daphne, Relay]) ->
     assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     script = requests.get(f"{daphne.http}/live/board.js", timeout=5)
     assert script.headers["Content-Type"].startswith("text/javascript")
+
+
+def test_the_board_renews_its_socket_token_and_signs_out_when_sessions_end(
+    browser: Browser, team: Any
+) -> None:
+    # Given a server issuing one-minute access tokens, and the board following a project
+    daphne = Daphne(JWT_ACCESS_MINUTES="1")
+    try:
+        _follow(browser, daphne, team)
+
+        # When 30 s before the expiry comes, the board refreshes and re-sends its token on the
+        # open socket (the server answers `authenticated` a second time), and stays live
+        assert wait_for(
+            lambda: daphne.metric("ws_messages_sent_total", '{type="authenticated"}') == 2,
+            timeout=60,
+        )
+        assert browser.evaluate("document.getElementById('status').dataset.state") == "live"
+        assert daphne.metric("ws_closes_total", '{code="4401"}') == 0
+
+        # When the user logs out everywhere (another device)
+        login = requests.post(
+            f"{daphne.http}/api/v1/auth/token/",
+            json={"username": team.member.username, "password": PASSWORD},
+            timeout=10,
+        ).json()
+        ended = requests.post(
+            f"{daphne.http}/api/v1/auth/logout/all/",
+            headers={"Authorization": f"Bearer {login['access']}"},
+            timeout=10,
+        )
+        assert ended.status_code == 204
+
+        # Then the socket is closed with 4401, the refresh is refused, and the board signs out
+        browser.wait_for("document.getElementById('status').dataset.state === 'signed-out'")
+        assert daphne.metric("ws_closes_total", '{code="4401"}') == 1
+    finally:
+        daphne.stop()

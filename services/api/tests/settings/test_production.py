@@ -115,3 +115,37 @@ def test_cors_origins_come_from_the_environment() -> None:
         "s.CORS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS="https://a.example,https://b.example"
     )
     assert value == "['https://a.example', 'https://b.example']"
+
+
+@pytest.mark.parametrize(
+    "jwt_key", ["short", "change-me-" + "x" * 60, "django-insecure-" + "y" * 60]
+)
+def test_refuses_a_weak_jwt_signing_key_set_on_its_own(jwt_key: str) -> None:
+    result = run_manage(
+        "check",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        DJANGO_ALLOWED_HOSTS="a.example.com",
+        JWT_SIGNING_KEY=jwt_key,
+    )
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr
+    assert "JWT_SIGNING_KEY" in result.stderr
+
+
+def test_a_strong_jwt_signing_key_is_accepted() -> None:
+    result = run_manage(
+        "check",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        DJANGO_ALLOWED_HOSTS="a.example.com",
+        JWT_SIGNING_KEY="j" * 30 + "Zq8#kM3@xV6!pL1$rT5&nC9*",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_seed_demo_refuses_under_production_settings() -> None:
+    # Refused before it touches the database (none is configured here).
+    result = run_manage(
+        "seed_demo", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_ALLOWED_HOSTS="a.example.com"
+    )
+    assert result.returncode != 0
+    assert "Refusing to create the demo login" in result.stderr

@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.commands import user_register
@@ -20,8 +21,21 @@ TEAMMATE_USERNAME = "teammate"
 class Command(BaseCommand):
     help = "Create the demo user, a workspace with two projects, labels, tasks and comments."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Create the demo login even where DEMO_DATA_ALLOWED is off (production settings).",
+        )
+
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if not (settings.DEMO_DATA_ALLOWED or options["allow_production"]):
+            raise CommandError(
+                f"Refusing to create the demo login ({DEMO_USERNAME} / its published password) "
+                "under these settings: anyone could sign in with it. Register a real account "
+                "instead, or pass --allow-production on a throwaway stack."
+            )
         User = get_user_model()
         if User.objects.filter(username=DEMO_USERNAME).exists():
             self.stdout.write("Demo data already present.")
