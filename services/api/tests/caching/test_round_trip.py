@@ -130,7 +130,6 @@ class TestOneRoundTrip:
         assert 1 <= int(refused["Retry-After"]) <= 60
         assert len(sent) == 1
 
-
     def test_a_token_of_ended_sessions_is_refused_on_the_round_trip_path(self, team: Any) -> None:
         # given a viewer's cached task list, read with a token of the current session epoch
         client = team.client("viewer")
