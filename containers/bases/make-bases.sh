@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
+# The mmdebstrap hooks are single-quoted on purpose: mmdebstrap runs them with the new root
+# filesystem as $1.
+# shellcheck disable=SC2016
+#
 # Make the local base images compose.yaml and services/api/Dockerfile use on machines that reach
 # no image registry (docs/deploy-compose.md): Debian bookworm root filesystems made with
 # mmdebstrap from Debian's packages, imported into podman. Each stands in for one public image

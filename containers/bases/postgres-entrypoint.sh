@@ -16,6 +16,8 @@ export PGDATA
 
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
 
+# /run is empty in a new container: the socket directory is made on every start.
+install -d -o postgres -g postgres -m 2775 /var/run/postgresql
 mkdir -p "$PGDATA"
 chown postgres:postgres "$PGDATA"
 chmod 0700 "$PGDATA"

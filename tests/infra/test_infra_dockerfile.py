@@ -76,7 +76,9 @@ def test_loadtest_image_runs_locust_unprivileged():
 
 def test_dependencies_come_from_the_lock_file_only():
     builder = stages()["builder"]
-    assert "uv sync --frozen --no-dev" in builder
+    # Only the application's dependencies: the lock's default groups are every tool group.
+    assert "uv sync --frozen --no-default-groups --no-install-project" in builder
+    assert "--group loadtest" in stages()["loadtest-venv"]
     assert re.search(r"pip install --no-cache-dir uv==\d+\.\d+\.\d+", builder), "uv must be pinned"
     assert "COPY pyproject.toml uv.lock ./" in builder
 
