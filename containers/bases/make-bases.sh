@@ -122,9 +122,12 @@ make_redis() {
 }
 
 make_nginx() {
+  # conf.d and the temp folder are tmpfs mounts in compose.yaml; podman fills a tmpfs with the
+  # image's folder (tmpcopyup), mode included, so the folders are writable by any UID here.
   rootfs nginx-light,gettext-base,curl \
     --customize-hook="install -m 0755 '$HERE/nginx-entrypoint.sh' \"\$1/usr/local/bin/docker-entrypoint.sh\"" \
-    --customize-hook='rm -f "$1"/etc/nginx/sites-enabled/* && install -d "$1/var/cache/nginx" "$1/etc/nginx/templates"
+    --customize-hook='rm -f "$1"/etc/nginx/sites-enabled/* && install -d "$1/etc/nginx/templates"
+      install -d -m 1777 "$1/var/cache/nginx" && chmod 1777 "$1/etc/nginx/conf.d"
       ln -sf /dev/stdout "$1/var/log/nginx/access.log" && ln -sf /dev/stderr "$1/var/log/nginx/error.log"' |
     import nginx "${COMMON_ENV[@]}" 'EXPOSE 80' 'STOPSIGNAL SIGQUIT' \
       'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' 'CMD ["nginx", "-g", "daemon off;"]'

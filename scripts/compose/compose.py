@@ -433,8 +433,39 @@ class Podman(Engine):
             (result.stdout + result.stderr).splitlines()
         )
 
+    def image_id(self, image: str) -> str | None:
+        result = self.podman("image", "inspect", "--format", "{{.Id}}", image)
+        return result.stdout.strip() or None if result.returncode == 0 else None
+
+    def runnable(self, services: list[Service]) -> list[Service]:
+        """The services whose image is here; the others are named and left out (Grafana has no
+        local base: Debian does not package it)."""
+        variables = {**self.project.variables(), **self.env()}
+        kept = []
+        for service in services:
+            image = interpolate(str(service.spec.get("image", "")), variables)
+            if "build" in service.spec or self.image_id(image):
+                kept.append(service)
+            else:
+                say(f"{service.name}: skipped, image {image} is not here (no local base for it)")
+        return kept
+
+    def remove_outdated(self, services: list[Service]) -> None:
+        """podman-compose keeps a container whose image was rebuilt; Docker Compose recreates it.
+        Removing it here gives `make up` Docker's behaviour: the new build runs."""
+        variables = {**self.project.variables(), **self.env()}
+        for service in services:
+            current = self.image_id(interpolate(str(service.spec.get("image", "")), variables))
+            for container in self.containers(service.name):
+                used = self.podman("inspect", "--format", "{{.Image}}", container).stdout.strip()
+                if current and used != current:
+                    say(f"{service.name}: image changed, replacing {container}")
+                    self.podman("rm", "--force", "--time", "30", container, timeout=120)
+
     def up(self, services: list[Service], wait: bool) -> None:
         self.prepare_images(services)
+        services = self.runnable(services)
+        self.remove_outdated(services)
         env = self.env()
         pending = list(services)
         deadline = time.monotonic() + float(os.environ.get("COMPOSE_WAIT_TIMEOUT", "600"))

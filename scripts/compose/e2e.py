@@ -156,7 +156,9 @@ def clean_start() -> str:
     result = make("down", "VOLUMES=1", timeout=300)
     expect(result.returncode == 0, "make down failed")
     ENV_FILE.unlink(missing_ok=True)
-    compose.write_env(ENV_FILE, {**RAISED_THROTTLES, **LOCUST, "LOCUST_WORKERS": LOCUST_WORKERS})
+    settings = {**RAISED_THROTTLES, **LOCUST, "LOCUST_WORKERS": LOCUST_WORKERS, **PORTS}
+    settings["DJANGO_CSRF_TRUSTED_ORIGINS"] = f"https://localhost:{PORTS['NGINX_HTTPS_PORT']}"
+    compose.write_env(ENV_FILE, settings)
     return f"project {PROJECT} empty; fresh {ENV_FILE.relative_to(ROOT)}"
 
 
