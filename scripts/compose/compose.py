@@ -662,6 +662,30 @@ def describe(engine: Engine) -> str:
     return f"{engine.reason}: using Docker Compose"
 
 
+# The UID:GID the loadtest image's Locust runs as (services/api/Dockerfile, stage loadtest).
+LOCUST_UID = 10002
+
+
+def prepare_mounts(services: list[Service]) -> None:
+    """Give the Locust containers their bind-mounted folder, loadtests/reports/compose/: the
+    dataset (with the load-test accounts' password) to read, the master's reports to write. The
+    checkout belongs to whoever cloned it, the containers run as LOCUST_UID: as root the folder
+    and its files are handed to that UID; otherwise the folder is opened to every UID and the
+    dataset made readable (a local stack's throwaway accounts)."""
+    if not any(s.name.startswith("locust-") for s in services):
+        return
+    reports = ROOT / "loadtests" / "reports" / "compose"
+    reports.mkdir(parents=True, exist_ok=True)
+    dataset = reports / "dataset.json"
+    if not dataset.exists():
+        say(f"no {dataset.relative_to(ROOT)}: seed it first (loadtests/seed.py --out)")
+    for path in [reports, *reports.iterdir()]:
+        if os.geteuid() == 0:
+            os.chown(path, LOCUST_UID, LOCUST_UID)
+        else:
+            path.chmod(0o777 if path.is_dir() else 0o644)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -709,6 +733,7 @@ def main(argv: list[str]) -> int:
             if unknown:
                 raise ComposeError(f"not a service of the active profiles: {' '.join(unknown)}")
             chosen = [active[n] for n in args.services] if args.services else list(active.values())
+            prepare_mounts(chosen)
             engine.up(chosen, wait=not args.no_wait)
         elif args.command == "down":
             engine.down(args.volumes)

@@ -267,7 +267,7 @@ def prometheus_scrapes() -> str:
 
 
 def locust_smoke() -> str:
-    reports = ROOT / "loadtests" / "reports"
+    reports = ROOT / "loadtests" / "reports" / "compose"
     seeded = subprocess.run(
         [
             sys.executable,
@@ -285,6 +285,8 @@ def locust_smoke() -> str:
             "1",
             "--tasks",
             "5",
+            "--out",
+            str(ROOT / "loadtests" / "reports" / "compose" / "dataset.json"),
         ],
         capture_output=True,
         text=True,
@@ -318,7 +320,7 @@ def logs_print() -> str:
     expect(result.returncode == 0, "make logs failed")
     output = result.stdout + result.stderr
     expect("gunicorn" in output.lower(), "no Gunicorn line in the api's logs")
-    return f"{len(result.stdout.splitlines())} lines"
+    return f"{len(output.splitlines())} lines"
 
 
 def make_down() -> str:

@@ -29,7 +29,7 @@ from infra_helpers import (
 APP_SERVICES = ("api", "realtime", "relay", "flusher", "migrate", "collectstatic")
 ONE_SHOT = ("migrate", "collectstatic")
 # Paths compose.yaml mounts that `make up` generates rather than the repository holding them.
-GENERATED_MOUNTS = {"./nginx/certs", "./loadtests/reports"}
+GENERATED_MOUNTS = {"./nginx/certs", "./loadtests/reports/compose"}
 
 
 def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
