@@ -17,7 +17,7 @@ from infra_helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts" / "compose"))
 
-import compose  # noqa: E402 - found through the path added just above
+import compose  # found through the path added just above
 
 
 @pytest.fixture
