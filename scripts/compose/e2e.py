@@ -283,8 +283,9 @@ def locust_smoke() -> str:
             "5",
             "--projects",
             "1",
+            # More than one page (20) per project: the read mix asks for page 2.
             "--tasks",
-            "5",
+            "25",
             "--out",
             str(ROOT / "loadtests" / "reports" / "compose" / "dataset.json"),
         ],
