@@ -122,7 +122,7 @@ validate-workflows: infra-tools
 
 .PHONY: validate-scripts
 validate-scripts: infra-tools
-	$(VENV)/bin/shellcheck $(ROOT)/k8s/scripts/*.sh
+	$(VENV)/bin/shellcheck $(ROOT)/k8s/scripts/*.sh $(ROOT)/containers/*/*.sh
 
 .PHONY: validate-yaml
 validate-yaml: infra-tools
