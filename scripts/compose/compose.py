@@ -278,7 +278,12 @@ class Docker(Engine):
 
     def status(self, service: Service) -> str:
         result = run(self.compose("ps", "--all", "--format", "json", service.name), timeout=60)
-        lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+        # One object per line (Compose 2.21+), or one array (earlier releases).
+        lines = []
+        for line in result.stdout.splitlines():
+            if line.strip():
+                parsed = json.loads(line)
+                lines += parsed if isinstance(parsed, list) else [parsed]
         if not lines:
             return "missing"
         states = set()
