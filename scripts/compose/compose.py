@@ -359,7 +359,9 @@ class Podman(Engine):
                     if "${" + variable in image:
                         needed.add(BASE_OF[local])
             started = time.monotonic()
-            check(["bash", str(BASES_SCRIPT), *sorted(needed)], "make-bases.sh", env=env)
+            check(
+                ["bash", str(BASES_SCRIPT), *sorted(needed)], "make-bases.sh", env=env, quiet=False
+            )
             say(f"local bases ready ({time.monotonic() - started:.0f} s)")
         targets = ["runtime"]
         if any(s.spec.get("build", {}).get("target") == "loadtest" for s in services):
