@@ -100,20 +100,24 @@ def environment() -> dict[str, str]:
 
 
 def make(*args: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
+    """Runs a make target, printing its output as it comes (a first build takes minutes)."""
     started = time.monotonic()
     say(f"make {' '.join(args)}")
-    result = subprocess.run(
-        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+    command = ["timeout", str(int(timeout)), "make", "--no-print-directory", "-C", str(ROOT), *args]
+    lines = []
+    with subprocess.Popen(
+        command,
         env=environment(),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-        check=False,
-    )
-    for line in (result.stdout + result.stderr).splitlines():
-        print(f"    {line}", flush=True)
-    say(f"make {args[0]}: exit {result.returncode} in {time.monotonic() - started:.0f} s")
-    return result
+    ) as process:
+        assert process.stdout is not None  # noqa: S101 - for mypy: stdout=PIPE was given
+        for line in process.stdout:
+            lines.append(line)
+            print(f"    {line.rstrip()}", flush=True)
+    say(f"make {args[0]}: exit {process.returncode} in {time.monotonic() - started:.0f} s")
+    return subprocess.CompletedProcess(command, process.returncode, "".join(lines), "")
 
 
 def check(name: str, step: Callable[[], str]) -> bool:
