@@ -24,6 +24,7 @@ import csv
 import json
 import os
 import secrets
+import signal
 import ssl
 import subprocess
 import sys
@@ -336,17 +337,28 @@ def make_down() -> str:
     return "no container, network or volume of the project left"
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    # `timeout` ends an overlong run with SIGTERM: unwind, so that `make down` still runs.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     say(f"project {PROJECT}, {HTTPS}, Prometheus {PROMETHEUS}")
-    if check("clean start", clean_start) and check("make up", make_up):
-        check("every service healthy", every_service_healthy)
-        check("API through nginx with demo data and request id", api_with_demo_data)
-        check("WebSocket event through nginx", websocket_event)
-        check("Prometheus scrapes api, realtime, relay", prometheus_scrapes)
-        check("make logs", logs_print)
-        check("loadtest profile: Locust smoke through nginx", locust_smoke)
-    check("make down leaves nothing", make_down)
+    try:
+        if check("clean start", clean_start) and check("make up", make_up):
+            check("every service healthy", every_service_healthy)
+            check("API through nginx with demo data and request id", api_with_demo_data)
+            check("WebSocket event through nginx", websocket_event)
+            check("Prometheus scrapes api, realtime, relay", prometheus_scrapes)
+            check("make logs", logs_print)
+            check("loadtest profile: Locust smoke through nginx", locust_smoke)
+    except KeyboardInterrupt as stop:
+        results.append(("the run itself", False, f"interrupted ({stop})"))
+        say(f"FAIL interrupted ({stop}); stopping the project")
+    finally:
+        check("make down leaves nothing", make_down)
     passed = sum(ok for _, ok, _ in results)
     say(f"wall time {time.monotonic() - started:.0f} s")
     print(f"{passed} passed, {len(results) - passed} failed", flush=True)
