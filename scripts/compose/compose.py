@@ -266,11 +266,11 @@ class Docker(Engine):
         args = ["up", "--build", "--detach"]
         if wait:
             args += ["--wait", "--wait-timeout", os.environ.get("COMPOSE_WAIT_TIMEOUT", "600")]
-        check(self.compose(*args, *names), "docker compose up")
+        check(self.compose(*args, *names), "docker compose up", quiet=False)
 
     def down(self, volumes: bool) -> None:
         args = ["down", "--remove-orphans"] + (["--volumes"] if volumes else [])
-        check(self.compose(*args, profiles=list(ALL_PROFILES)), "docker compose down")
+        check(self.compose(*args, profiles=list(ALL_PROFILES)), "docker compose down", quiet=False)
 
     def wait(self, service: str, timeout: float) -> int:
         result = run(self.compose("wait", service), timeout=timeout)
