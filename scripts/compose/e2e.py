@@ -3,11 +3,11 @@
 
 From nothing (the project's containers and volumes removed first) to nothing again:
 
-1. `make up` with the monitoring profile's Prometheus and Alertmanager; every service healthy
+1. `make up` with the monitoring profile (all but Grafana); every service healthy
    (or, for the one-shot jobs, completed), checked again here container by container;
 2. the demo data loaded; the API answers through nginx with it and echoes the request id;
 3. a WebSocket through nginx receives the event of a change made through the API;
-4. Prometheus scrapes the api, realtime and relay targets (up == 1);
+4. Prometheus scrapes every target: api, realtime, relay, flusher, the exporters (up == 1);
 5. the loadtest profile: a small dataset seeded through the API, then the Locust master and a
    worker run the suites at the smoke profile's size through nginx; the master exits 0 (no
    request failed: the Host check let every request through);
@@ -58,9 +58,16 @@ PORTS = {
 HTTPS = f"https://127.0.0.1:{PORTS['NGINX_HTTPS_PORT']}"
 WSS = HTTPS.replace("https://", "wss://") + "/ws/v1/"
 PROMETHEUS = f"http://127.0.0.1:{PORTS['PROMETHEUS_PORT']}"
-# The monitoring services this test starts: Grafana has no local base on podman, and the
-# exporters scrape what the checks below do not look at.
-MONITORING = ["prometheus", "alertmanager"]
+# The monitoring profile's services this test starts: all but Grafana, which has no local base
+# on podman (Debian does not package it).
+MONITORING = [
+    "prometheus",
+    "alertmanager",
+    "postgres-exporter",
+    "redis-exporter",
+    "nginx-exporter",
+    "node-exporter",
+]
 # The smoke profile's size (loadtests/targets.toml [profiles.smoke]) for the Compose Locust run.
 LOCUST = {"LOCUST_USERS": "10", "LOCUST_SPAWN_RATE": "10", "LOCUST_RUN_TIME": "25s"}
 LOCUST_WORKERS = "1"
@@ -253,21 +260,30 @@ def websocket_event() -> str:
     return f"{event['type']} for task {task['id']} after {time.monotonic() - sent:.2f} s"
 
 
+# Every scrape job of monitoring/prometheus/prometheus.yml, each a service started above.
+SCRAPED = {
+    "api",
+    "realtime",
+    "relay",
+    "flusher",
+    "nginx",
+    "postgres",
+    "redis",
+    "node",
+    "prometheus",
+    "alertmanager",
+}
+
+
 def prometheus_scrapes() -> str:
     def up() -> dict[str, float] | None:
-        query = urllib.parse.urlencode({"query": 'up{job=~"api|realtime|relay"}'})
+        query = urllib.parse.urlencode({"query": "up"})
         body = session().get(f"{PROMETHEUS}/api/v1/query?{query}", timeout=10).json()
         values = {r["metric"]["job"]: float(r["value"][1]) for r in body["data"]["result"]}
-        return (
-            values
-            if values
-            and set(values) == {"api", "realtime", "relay"}
-            and all(v == 1 for v in values.values())
-            else None
-        )
+        return values if set(values) >= SCRAPED and all(v == 1 for v in values.values()) else None
 
     # Prometheus scrapes every 15 s: the first scrape of each target lands within a minute.
-    values = wait_for("up == 1 for api, realtime and relay", up, timeout=120, every=5)
+    values = wait_for("up == 1 for every target", up, timeout=120, every=5)
     return ", ".join(f"up{{job={job!r}}} = {value:g}" for job, value in sorted(values.items()))
 
 
@@ -351,7 +367,7 @@ def main() -> int:
             check("every service healthy", every_service_healthy)
             check("API through nginx with demo data and request id", api_with_demo_data)
             check("WebSocket event through nginx", websocket_event)
-            check("Prometheus scrapes api, realtime, relay", prometheus_scrapes)
+            check("Prometheus scrapes every target (api, realtime, relay...)", prometheus_scrapes)
             check("make logs", logs_print)
             check("loadtest profile: Locust smoke through nginx", locust_smoke)
     except KeyboardInterrupt as stop:
