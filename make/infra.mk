@@ -1,10 +1,13 @@
-# Containers, clusters and cloud: the Compose stack for users with Docker, and the static checks
-# of every deployment file (compose.yaml, Dockerfile, k8s/, terraform/, .github/).
+# Containers, clusters and cloud: the Compose stack, and the static checks of every deployment
+# file (compose.yaml, Dockerfile, k8s/, terraform/, .github/).
 #
-# No Docker engine and no Kubernetes cluster exist on the machines that build this project:
-# `make up/down/logs` are for users' machines; `make validate-infra` is what CI runs.
+# `make up/down/logs` run compose.yaml with Docker Compose where a Docker engine answers and with
+# podman (podman-compose, local base images made from Debian packages) where none does, as on the
+# machines that build this project (docs/deploy-compose.md). `make test-compose` proves it end to
+# end; `make validate-infra` checks the files statically.
 
-COMPOSE        ?= docker compose --file $(ROOT)/compose.yaml
+COMPOSE_PY     := $(PYTHON) $(ROOT)/scripts/compose/compose.py
+ENV_FILE       := $(or $(TASKBOARD_ENV_FILE),$(ROOT)/.env)
 INFRA_OUT      ?= $(or $(TMPDIR),/tmp)/taskboard-infra
 COMPOSE_SCHEMA ?= $(ROOT)/../shared/schemas/compose-spec.json
 # The Kubernetes minor versions the rendered manifests must be valid for.
@@ -20,20 +23,11 @@ DOCKERFILES    := $(wildcard $(ROOT)/services/*/Dockerfile)
 # pytest (tests/infra) reads the schema's location from the environment too.
 export COMPOSE_SCHEMA
 
-# --- the Compose stack (needs Docker with the compose plugin) ---------------------------------
-
-$(ROOT)/.env: | $(ROOT)/.env.example
-	@umask 077 && python3 -c 'import secrets, sys; \
-	fill = dict(DJANGO_SECRET_KEY=secrets.token_urlsafe(64), POSTGRES_PASSWORD=secrets.token_hex(24), \
-	            REDIS_PASSWORD=secrets.token_hex(24), GRAFANA_ADMIN_PASSWORD=secrets.token_urlsafe(18)); \
-	lines = open(sys.argv[1], encoding="utf-8").read().splitlines(); \
-	print("\n".join(l + fill[l[:-1]] if l.endswith("=") and l[:-1] in fill else l for l in lines))' \
-		$(ROOT)/.env.example > $@.tmp
-	@mv $@.tmp $@
-	@echo "wrote .env with fresh random secrets (edit it, never commit it)"
+# --- the Compose stack -------------------------------------------------------------------------
 
 .PHONY: .env
-.env: $(ROOT)/.env ## Write .env from .env.example with fresh random secrets (kept if it exists)
+.env: install ## Write .env from .env.example with fresh random secrets (kept if it exists)
+	@$(COMPOSE_PY) write-env $(ROOT)/.env
 
 # A self-signed certificate for https://localhost:8443. The key is world-readable because the
 # nginx container runs under its own unprivileged UID; it protects nothing but a local stack.
@@ -45,17 +39,30 @@ $(ROOT)/nginx/certs/tls.crt:
 	chmod 0644 $(ROOT)/nginx/certs/tls.key $(ROOT)/nginx/certs/tls.crt
 
 .PHONY: up
-up: $(ROOT)/.env $(ROOT)/nginx/certs/tls.crt ## Build and start the Compose stack (PROFILES="monitoring" adds Prometheus and Grafana)
-	$(COMPOSE) $(foreach p,$(PROFILES),--profile $(p)) up --build --detach
+up: install $(ROOT)/nginx/certs/tls.crt ## Build and start the Compose stack on Docker or podman, once healthy (PROFILES="monitoring", SERVICES=...)
+	@$(COMPOSE_PY) write-env $(ENV_FILE)
+	$(COMPOSE_PY) $(foreach p,$(PROFILES),--profile $(p)) up $(COMPOSE_UP_ARGS) $(SERVICES)
 	@echo "https://localhost:$${NGINX_HTTPS_PORT:-8443}/api/v1/  (self-signed certificate)"
 
 .PHONY: down
-down: ## Stop the Compose stack (volumes are kept; `docker compose down --volumes` drops them)
-	$(COMPOSE) --profile monitoring --profile loadtest down --remove-orphans
+down: install ## Stop and remove every container of the Compose stack (volumes kept; VOLUMES=1 drops them)
+	$(COMPOSE_PY) down $(if $(filter 1,$(VOLUMES)),--volumes)
 
 .PHONY: logs
-logs: ## Follow the Compose stack's logs (SERVICE=api for one service)
-	$(COMPOSE) --profile monitoring --profile loadtest logs --follow --tail=100 $(SERVICE)
+logs: install ## The Compose stack's logs, followed (SERVICE=api for one; FOLLOW=0 prints and returns)
+	$(COMPOSE_PY) logs $(if $(filter 0,$(FOLLOW)),,--follow) $(SERVICE)
+
+.PHONY: bases
+bases: ## Make the local base images (Python, PostgreSQL, Redis, nginx, Prometheus, exporters) from Debian packages, for podman
+	bash $(ROOT)/containers/podman/install.sh
+	CONTAINERS_CONF=$${CONTAINERS_CONF:-$(ROOT)/containers/podman/containers.conf} \
+		bash $(ROOT)/containers/bases/make-bases.sh $(if $(filter 1,$(FORCE)),--force) $(BASES)
+
+# The whole path a user takes, on this machine's engine, on ports of its own (18443, 19090, ...)
+# and under its own project name, so it runs beside a native stack or another Compose project.
+.PHONY: test-compose
+test-compose: install ## End to end: make up (+Prometheus), API/WebSocket through nginx, scrapes, Locust smoke, make down
+	timeout $(or $(TEST_COMPOSE_TIMEOUT),2400) $(PYTHON) $(ROOT)/scripts/compose/e2e.py
 
 # --- Kubernetes helpers ------------------------------------------------------------------------
 
@@ -119,7 +126,7 @@ validate-workflows: infra-tools
 
 .PHONY: validate-scripts
 validate-scripts: infra-tools
-	$(VENV)/bin/shellcheck $(ROOT)/k8s/scripts/*.sh
+	$(VENV)/bin/shellcheck $(ROOT)/k8s/scripts/*.sh $(ROOT)/containers/*/*.sh
 
 .PHONY: validate-yaml
 validate-yaml: infra-tools

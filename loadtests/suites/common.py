@@ -108,9 +108,14 @@ def next_account() -> Account:
     return accounts[next(_next_account) % len(accounts)]
 
 
-def ssl_context() -> ssl.SSLContext:
+def ca_bundle() -> str | None:
     ca = os.environ.get("LOADTEST_CA", "").strip()
-    if ca and Path(ca).is_file():
+    return ca if ca and Path(ca).is_file() else None
+
+
+def ssl_context() -> ssl.SSLContext:
+    ca = ca_bundle()
+    if ca:
         return ssl.create_default_context(cafile=ca)
     context = ssl.create_default_context()
     context.check_hostname = False
@@ -133,6 +138,9 @@ class TokenSource:
         return HTTPClient.from_url(
             self.url,
             ssl_context_factory=lambda: ssl_context(),
+            # Without a CA bundle the context verifies nothing; geventhttpclient would turn
+            # verification back on (and fail on a self-signed certificate) unless told so.
+            insecure=ca_bundle() is None,
             connection_timeout=10,
             network_timeout=30,
             concurrency=1,

@@ -97,6 +97,14 @@ def _multiproc_dir() -> Path | None:
     return Path(value) if value else None
 
 
+# With preload_app the master imports the application, which opens its metric files in this
+# folder, before on_starting runs: the folder must exist when this file is read (a container's
+# fresh /tmp has none). Making it is idempotent, so a HUP's re-read changes nothing.
+_directory_at_load = _multiproc_dir()
+if _directory_at_load is not None:
+    _directory_at_load.mkdir(parents=True, exist_ok=True)
+
+
 def on_starting(server) -> None:
     """Start the master with an empty multiprocess folder (not run again on HUP reloads)."""
     directory = _multiproc_dir()

@@ -29,7 +29,7 @@ from infra_helpers import (
 APP_SERVICES = ("api", "realtime", "relay", "flusher", "migrate", "collectstatic")
 ONE_SHOT = ("migrate", "collectstatic")
 # Paths compose.yaml mounts that `make up` generates rather than the repository holding them.
-GENERATED_MOUNTS = {"./nginx/certs", "./loadtests/reports"}
+GENERATED_MOUNTS = {"./nginx/certs", "./loadtests/reports/compose"}
 
 
 def schema_errors(document: Any, schema: dict[str, Any]) -> list[str]:
@@ -163,7 +163,7 @@ def test_application_services_build_the_one_image(compose):
 def test_load_test_services_build_locust_from_the_lock_file(compose):
     dockerfile = (API_DIR / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM \S+ AS loadtest$", dockerfile, re.MULTILINE)
-    assert "uv sync --frozen --no-dev --group loadtest" in dockerfile
+    assert "uv sync --frozen --no-default-groups --group loadtest" in dockerfile
     assert "loadtest" in parse_groups(), "pyproject.toml has no loadtest dependency group"
     for name in ("locust-master", "locust-worker"):
         build = services(compose)[name]["build"]

@@ -39,10 +39,25 @@ def test_multi_stage_with_the_runtime_last():
     assert names == ["builder", "loadtest-venv", "loadtest", "runtime"]
 
 
+def global_args() -> dict[str, str]:
+    """The ARGs declared before the first FROM, with their defaults (the base image's name)."""
+    preamble = DOCKERFILE.read_text(encoding="utf-8").split("\nFROM ", 1)[0]
+    return dict(re.findall(r"^ARG\s+(\w+)=(\S+)$", preamble, re.MULTILINE))
+
+
+def test_the_base_image_is_a_build_argument_defaulting_to_the_public_image():
+    # The same file builds from the public image and, where no registry answers, from a local
+    # base (`make bases`): every stage that is not built FROM another names the argument.
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", global_args()["PYTHON_IMAGE"])
+    for name, stage in stages().items():
+        image = stage.split()[0]
+        assert image in stages() or image == "${PYTHON_IMAGE}", f"{name}: {image}"
+
+
 def test_every_stage_uses_the_pinned_slim_bookworm_python():
     earlier: list[str] = []
     for name, stage in stages().items():
-        image = stage.split()[0]
+        image = stage.split()[0].replace("${PYTHON_IMAGE}", global_args()["PYTHON_IMAGE"])
         assert image in earlier or re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", image), (
             f"{name}: {image}"
         )
@@ -61,7 +76,9 @@ def test_loadtest_image_runs_locust_unprivileged():
 
 def test_dependencies_come_from_the_lock_file_only():
     builder = stages()["builder"]
-    assert "uv sync --frozen --no-dev" in builder
+    # Only the application's dependencies: the lock's default groups are every tool group.
+    assert "uv sync --frozen --no-default-groups --no-install-project" in builder
+    assert "--group loadtest" in stages()["loadtest-venv"]
     assert re.search(r"pip install --no-cache-dir uv==\d+\.\d+\.\d+", builder), "uv must be pinned"
     assert "COPY pyproject.toml uv.lock ./" in builder
 
@@ -157,7 +174,7 @@ def test_hadolint_accepts_the_dockerfile():
 
 def test_hadolint_rejects_a_broken_copy(tmp_path):
     broken = DOCKERFILE.read_text(encoding="utf-8").replace(
-        "FROM python:3.11.14-slim-bookworm AS runtime",
+        "FROM ${PYTHON_IMAGE} AS runtime",
         "FROM python:latest AS runtime\nRUN apt-get update && apt-get install -y curl",
     )
     path = tmp_path / "Dockerfile"

@@ -38,9 +38,11 @@ def _total(text: str, cache: str, result: str) -> float:
 
 @pytest.fixture
 def gunicorn_two_workers() -> Iterator[tuple[str, Path]]:
-    """The api under Gunicorn, two sync workers, multiprocess metrics in a fresh folder."""
+    """The api under Gunicorn, two sync workers, multiprocess metrics in a folder that does not
+    exist yet (as in a container's fresh /tmp): Gunicorn makes it before the app is preloaded."""
     port = free_port()
-    with tempfile.TemporaryDirectory() as metrics_dir:
+    with tempfile.TemporaryDirectory() as parent:
+        metrics_dir = str(Path(parent) / "prometheus")
         server = subprocess.Popen(  # noqa: S603 - the project's own gunicorn and config
             [GUNICORN, "--config", "gunicorn.conf.py", "config.wsgi:application"],
             cwd=API_DIR,
