@@ -27,10 +27,12 @@ $(VENV)/.synced: pyproject.toml uv.lock
 install: $(VENV)/.synced ## Create or update the Python environment from uv.lock
 
 .PHONY: dev
-dev: install ## Migrate, load the demo data and serve the API on embedded defaults (or DATABASE_URL/REDIS_URL)
+dev: install ## Serve the whole platform on one port: API, /ws/v1/, /live/, outbox relay (embedded defaults, or DATABASE_URL/REDIS_URL; PORT=8000)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo
-	@echo "API on http://$(HOST):$(PORT)/api/v1/  docs on http://$(HOST):$(PORT)/api/docs/  demo login: demo / demo-password-123"
+	@echo "API on http://$(HOST):$(PORT)/api/v1/  docs on http://$(HOST):$(PORT)/api/docs/  live board on http://$(HOST):$(PORT)/live/  WebSocket ws://$(HOST):$(PORT)/ws/v1/  demo login: demo / demo-password-123"
+	@# Daphne's runserver (daphne in INSTALLED_APPS): HTTP and WebSocket on one port, reloading on
+	@# code changes; the outbox relay runs inside it (OUTBOX_RELAY_IN_PROCESS, docs/development.md).
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 .PHONY: test
