@@ -39,6 +39,15 @@ dev: install ## Serve the whole platform on one port: API, /ws/v1/, /live/, outb
 test: install ## Run the test suite with coverage (real PostgreSQL and Redis when reachable)
 	$(PYTHON) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
+.PHONY: test-embedded
+test-embedded: install ## Run the suite on the embedded defaults (SQLite, locmem, in-memory layer) even when the servers answer
+	@# Only tests marked as needing PostgreSQL or Redis skip here; -rs lists each with its reason.
+	TEST_EMBEDDED=1 REQUIRE_REAL_SERVICES=0 $(PYTHON) -m pytest -p no:cacheprovider -rs $(PYTEST_ARGS)
+
+.PHONY: test-dev
+test-dev: install ## End to end: `make dev` on a free port and its own SQLite file, the API, a socket, docs/requests.http
+	$(PYTHON) -m pytest -p no:cacheprovider -s tests/dev $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: install ## ruff, mypy, makemigrations --check, migrations reverse cleanly
 	$(VENV)/bin/ruff check .
@@ -48,9 +57,10 @@ lint: install ## ruff, mypy, makemigrations --check, migrations reverse cleanly
 	$(PYTHON) scripts/check_migrations_reverse.py
 
 .PHONY: format
-format: install ## Apply ruff's fixes and formatting
-	$(VENV)/bin/ruff check --fix .
-	$(VENV)/bin/ruff format .
+format: install ## Apply ruff's fixes and formatting (formats even when a lint error remains; fails then)
+	@# Formatting must not depend on the lint result: run both, then report the lint status.
+	@status=0; $(VENV)/bin/ruff check --fix . || status=$$?; \
+		$(VENV)/bin/ruff format . && exit $$status
 
 # Each make/*.mk may append to CI_TARGETS the checks CI must run besides `test` and `lint`.
 CI_TARGETS :=
