@@ -9,6 +9,8 @@ history and the task as it was; then the request collection of docs/requests.htt
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -55,6 +57,18 @@ def receive_event(
         if message["type"] == "event" and message["event"]["type"] == event_type:
             return message["event"], time.monotonic() - since
     raise AssertionError(f"no {event_type} within {EVENT_TIMEOUT} s")
+
+
+def json_documents(text: str) -> list[Any]:
+    """The JSON documents curl printed one after the other (without newlines between them)."""
+    decoder, documents, position = json.JSONDecoder(), [], 0
+    while position < len(text):
+        if text[position].isspace():
+            position += 1
+            continue
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+    return documents
 
 
 def test_the_root_links_the_api_the_docs_and_the_live_board(dev_server: DevServer) -> None:
@@ -127,6 +141,28 @@ def test_api_changes_arrive_on_a_subscribed_socket_with_history_and_as_of(
         f"\nevent on the socket {created_after * 1000:.0f} ms after the POST was sent, "
         f"{patched_after * 1000:.0f} ms after the PATCH was sent"
     )
+
+
+def test_the_readme_quick_start_runs_as_written(dev_server: DevServer) -> None:
+    # Given: the README's shell block that starts with the token request, pointed at this port
+    readme = (ROOT / "README.md").read_text()
+    [block] = [b for b in re.findall(r"```sh\n(.*?)```", readme, re.DOTALL) if "TOKEN=$(" in b]
+    script = block.replace("127.0.0.1:8000", f"127.0.0.1:{dev_server.port}")
+
+    # When: bash runs it, stopping at the first failing command
+    result = subprocess.run(
+        ["bash", "-c", f"set -euo pipefail\n{script}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    # Then: it ends with the changed task
+    assert result.returncode == 0, result.stderr
+    changed = json_documents(result.stdout)[-1]
+    assert changed["status"] == "in_progress"
+    assert changed["title"] == "My first task"
 
 
 def test_the_request_collection_runs_as_written(dev_server: DevServer) -> None:
