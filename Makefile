@@ -45,7 +45,7 @@ test-embedded: install ## Run the suite on the embedded defaults (SQLite, locmem
 	TEST_EMBEDDED=1 REQUIRE_REAL_SERVICES=0 $(PYTHON) -m pytest -p no:cacheprovider -rs $(PYTEST_ARGS)
 
 .PHONY: test-dev
-test-dev: install ## End to end: `make dev` on a free port and its own SQLite file, the API, a socket, docs/requests.http
+test-dev: install chromium ## End to end: `make dev` on a free port and its own SQLite file: the API, a socket, /live/ in headless Chromium, docs/requests.http
 	$(PYTHON) -m pytest -p no:cacheprovider -s tests/dev $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -9,10 +9,12 @@ history and the task as it was; then the request collection of docs/requests.htt
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import http_collection
@@ -20,6 +22,8 @@ import pytest
 import requests
 from conftest import ROOT, DevServer
 from websockets.sync.client import ClientConnection, connect
+
+from tests.realtime.browser import CHROMIUM, Browser
 
 DEMO = {"username": "demo", "password": "demo-password-123"}
 EVENT_TIMEOUT = 10.0  # seconds; a bound for a loaded machine, not a latency target
@@ -163,6 +167,58 @@ def test_the_readme_quick_start_runs_as_written(dev_server: DevServer) -> None:
     changed = json_documents(result.stdout)[-1]
     assert changed["status"] == "in_progress"
     assert changed["title"] == "My first task"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (`make chromium`)")
+def test_a_change_through_the_api_shows_on_the_live_board(
+    dev_server: DevServer, api: requests.Session
+) -> None:
+    base = f"{dev_server.http}/api/v1"
+    project = api.get(f"{base}/projects/", timeout=30).json()["results"][0]["id"]
+    created = api.post(
+        f"{base}/tasks/", json={"project": project, "title": "on the board"}, timeout=30
+    )
+    assert created.status_code == 201, created.text
+    task = created.json()["id"]
+    browser = Browser()
+    try:
+        # Given: the demo user signed in on /live/ and following the project
+        browser.open(f"{dev_server.http}/live/")
+        browser.evaluate(
+            f"""
+            document.getElementById("username").value = {json.dumps(DEMO["username"])};
+            document.getElementById("password").value = {json.dumps(DEMO["password"])};
+            document.getElementById("login").requestSubmit();
+            """
+        )
+        browser.wait_for("document.querySelectorAll('#project option').length > 0")
+        browser.evaluate(
+            f"""
+            document.getElementById("project").value = "{project}";
+            document.getElementById("follow").click();
+            """
+        )
+        browser.wait_for("document.getElementById('status').dataset.state === 'live'")
+        browser.wait_for(f"document.querySelector('[data-task-id=\"{task}\"]') !== null")
+
+        # When: the task is moved to done through the API
+        moved = api.patch(f"{base}/tasks/{task}/", json={"status": "done"}, timeout=30)
+        assert moved.status_code == 200, moved.text
+
+        # Then: its card moves to the done column, live
+        column = browser.wait_for(
+            f"""(() => {{
+                const card = document.querySelector('[data-task-id="{task}"]');
+                const column = card && card.closest('.column').dataset.status;
+                return column === 'done' && column;
+            }})()"""
+        )
+        assert column == "done"
+        assert browser.console == []
+        if os.environ.get("E2E_SCREENSHOT"):
+            browser.screenshot(Path(os.environ["E2E_SCREENSHOT"]))
+    finally:
+        browser.close()
 
 
 def test_the_request_collection_runs_as_written(dev_server: DevServer) -> None:
