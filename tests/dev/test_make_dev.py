@@ -183,23 +183,9 @@ def test_a_change_through_the_api_shows_on_the_live_board(
     browser = Browser()
     try:
         # Given: the demo user signed in on /live/ and following the project
-        browser.open(f"{dev_server.http}/live/")
-        browser.evaluate(
-            f"""
-            document.getElementById("username").value = {json.dumps(DEMO["username"])};
-            document.getElementById("password").value = {json.dumps(DEMO["password"])};
-            document.getElementById("login").requestSubmit();
-            """
+        browser.follow_on_the_live_board(
+            dev_server.http, DEMO["username"], DEMO["password"], project, task
         )
-        browser.wait_for("document.querySelectorAll('#project option').length > 0")
-        browser.evaluate(
-            f"""
-            document.getElementById("project").value = "{project}";
-            document.getElementById("follow").click();
-            """
-        )
-        browser.wait_for("document.getElementById('status').dataset.state === 'live'")
-        browser.wait_for(f"document.querySelector('[data-task-id=\"{task}\"]') !== null")
 
         # When: the task is moved to done through the API
         moved = api.patch(f"{base}/tasks/{task}/", json={"status": "done"}, timeout=30)

@@ -1,7 +1,6 @@
 """End to end in a real browser: the live board page signs in, follows a project, and shows a
 change made through the REST API as it happens (Daphne, the relay and Redis in between)."""
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,23 +49,9 @@ def test_a_rest_change_appears_on_the_live_board(
     task = TaskFactory(project=team.project, title="Write the docs")
 
     # Given the member signed in on the live board and following the project
-    browser.open(f"{daphne.http}/live/")
-    browser.evaluate(
-        f"""
-        document.getElementById("username").value = {json.dumps(team.member.username)};
-        document.getElementById("password").value = {json.dumps(PASSWORD)};
-        document.getElementById("login").requestSubmit();
-        """
+    browser.follow_on_the_live_board(
+        daphne.http, team.member.username, PASSWORD, team.project.pk, task.pk
     )
-    browser.wait_for("document.querySelectorAll('#project option').length > 0")
-    browser.evaluate(
-        f"""
-        document.getElementById("project").value = "{team.project.pk}";
-        document.getElementById("follow").click();
-        """
-    )
-    browser.wait_for("document.getElementById('status').dataset.state === 'live'")
-    browser.wait_for(f"document.querySelector('[data-task-id=\"{task.pk}\"]') !== null")
 
     # When someone else changes the task through the REST API
     response = requests.patch(
