@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core.instants import as_utc
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
 from workspaces.models import Label, Project
 from workspaces.queries import visible_workspace_ids
@@ -152,7 +153,10 @@ class InstantField(serializers.DateTimeField):
             match = _PLUS_DECODED_AS_SPACE.match(value)
             if match:
                 value = f"{match['instant']}+{match['offset']}"
-        return super().to_internal_value(value)
+        try:
+            return as_utc(super().to_internal_value(value))
+        except ValueError:
+            self.fail("invalid")
 
 
 class AsOfSerializer(StrictSerializer):
