@@ -32,12 +32,16 @@ logger = logging.getLogger("eventstore.relay")
 
 # Holds the task: the event loop keeps only a weak reference to it.
 _running: list[asyncio.Task[None]] = []
+_scheduled = False
 
 
 def start() -> bool:
-    """Schedules the relay on the Daphne loop once it runs. False when not under Daphne."""
-    if _running or "daphne.server" not in sys.modules:
+    """Schedules the relay on the Daphne loop once it runs, once per process. False when not
+    under Daphne."""
+    global _scheduled
+    if _scheduled or "daphne.server" not in sys.modules:
         return False
+    _scheduled = True
     from twisted.internet import reactor
 
     # A delayed call runs inside the asyncio loop that the reactor drives.
@@ -70,12 +74,11 @@ def _round(backoff: Backoff, poll_seconds: float) -> float:
     return relay_round(settings.OUTBOX_BATCH_SIZE, backoff, poll_seconds)
 
 
-async def run(wake: asyncio.Event, poll_seconds: float, rounds: int | None = None) -> None:
-    """Drains, then sleeps until woken or `poll_seconds` pass; `rounds` bounds it in tests."""
+async def run(wake: asyncio.Event, poll_seconds: float) -> None:
+    """Drains, then sleeps until woken or `poll_seconds` pass (less while backing off); until
+    cancelled. A commit during a round sets `wake` again, so the next round starts at once."""
     backoff = Backoff()
-    done = 0
-    while rounds is None or done < rounds:
-        done += 1
+    while True:
         wake.clear()
         wait = await sync_to_async(_round)(backoff, poll_seconds)
         with contextlib.suppress(TimeoutError):
