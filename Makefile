@@ -33,10 +33,12 @@ $(VENV)/.synced: pyproject.toml uv.lock
 install: $(VENV)/.synced ## Create or update the Python environment from uv.lock
 
 .PHONY: dev
-dev: install ## Migrate, load the demo data and serve the API on embedded defaults (or DATABASE_URL/REDIS_URL)
+dev: install ## Serve the whole platform on one port: API, /ws/v1/, /live/, outbox relay (embedded defaults, or DATABASE_URL/REDIS_URL; PORT=8000)
 	$(MANAGE) migrate --no-input
 	$(MANAGE) seed_demo
-	@echo "API on http://$(HOST):$(PORT)/api/v1/  docs on http://$(HOST):$(PORT)/api/docs/  demo login: demo / demo-password-123"
+	@echo "API on http://$(HOST):$(PORT)/api/v1/  docs on http://$(HOST):$(PORT)/api/docs/  live board on http://$(HOST):$(PORT)/live/  WebSocket ws://$(HOST):$(PORT)/ws/v1/  demo login: demo / demo-password-123"
+	@# Daphne's runserver (daphne in INSTALLED_APPS): HTTP and WebSocket on one port, reloading on
+	@# code changes; the outbox relay runs inside it (OUTBOX_RELAY_IN_PROCESS, docs/development.md).
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 .PHONY: test
@@ -44,6 +46,15 @@ test: install ## Run the test suite with coverage (real PostgreSQL and Redis whe
 	$(RECORD) test -- $(PYTHON) -m pytest --cov --cov-report=term \
 		--cov-report=json:$(EVIDENCE_DIR)/test/coverage.json \
 		--junitxml=$(EVIDENCE_DIR)/test/junit.xml $(PYTEST_ARGS)
+
+.PHONY: test-embedded
+test-embedded: install ## Run the suite on the embedded defaults (SQLite, locmem, in-memory layer) even when the servers answer
+	@# Only tests marked as needing PostgreSQL or Redis skip here; -rs lists each with its reason.
+	TEST_EMBEDDED=1 REQUIRE_REAL_SERVICES=0 $(PYTHON) -m pytest -p no:cacheprovider -rs $(PYTEST_ARGS)
+
+.PHONY: test-dev
+test-dev: install chromium ## End to end: `make dev` on a free port and its own SQLite file: the API, a socket, /live/ in headless Chromium, docs/requests.http
+	$(PYTHON) -m pytest -p no:cacheprovider -s tests/dev $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: install ## ruff, mypy, makemigrations --check, migrations reverse cleanly
@@ -64,9 +75,10 @@ lint-steps:
 	$(PYTHON) scripts/check_migrations_reverse.py
 
 .PHONY: format
-format: install ## Apply ruff's fixes and formatting
-	$(VENV)/bin/ruff check --fix .
-	$(VENV)/bin/ruff format .
+format: install ## Apply ruff's fixes and formatting (formats even when a lint error remains; fails then)
+	@# Formatting must not depend on the lint result: run both, then report the lint status.
+	@status=0; $(VENV)/bin/ruff check --fix . || status=$$?; \
+		$(VENV)/bin/ruff format . && exit $$status
 
 # Each make/*.mk may append to CI_TARGETS the checks CI must run besides `test` and `lint`.
 CI_TARGETS :=

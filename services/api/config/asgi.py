@@ -22,7 +22,9 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 # Django is set up (apps loaded) before anything imports models.
 django_application = get_asgi_application()
 
-from realtime import server  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from realtime import inprocess_relay, server  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -33,3 +35,6 @@ application = ProtocolTypeRouter(
 )
 
 server.install()
+if settings.OUTBOX_RELAY_IN_PROCESS:
+    # `make dev`: one process serves HTTP and WebSockets and publishes the outbox.
+    inprocess_relay.start()

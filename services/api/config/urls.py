@@ -2,10 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.routers import SimpleRouter
 
 from accounts import views as account_views
+from core.api_root import ApiRootView
 from core.health import healthz, readyz
 from core.metrics import metrics_view
 from eventstore.views import WorkspaceAuditView
@@ -39,6 +45,7 @@ auth_patterns = [
 ]
 
 api_v1_patterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("auth/", include(auth_patterns)),
     path("workspaces/<int:workspace_id>/members/", members, name="member-list"),
     path("workspaces/<int:workspace_id>/members/<int:user_id>/", member, name="member-detail"),
@@ -49,9 +56,17 @@ api_v1_patterns = [
 ]
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="api-root"), name="root"),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's files (/static/), never a CDN; the split
+    # view serves Swagger UI's start-up script as a file, so the page needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html"),
+        name="redoc",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

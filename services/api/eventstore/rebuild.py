@@ -2,7 +2,6 @@
 
 from collections.abc import Callable, Iterator
 
-from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Model
 
@@ -59,7 +58,18 @@ def rebuild(
 
 
 def _reset_sequences(models: list[type[Model]]) -> None:
-    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    """Moves each id sequence past the highest id in its table, never backwards: an id drawn
+    before the rebuild for an object since deleted must not be drawn again (its events remain).
+    SQLite needs nothing: its AUTOINCREMENT counters follow explicit ids and never go down."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+        for model in models:
+            table = model._meta.db_table
+            # The table name comes from the model's own metadata, never from input.
+            cursor.execute(
+                "SELECT setval(seq, GREATEST(COALESCE(pg_sequence_last_value(seq), 0), "  # noqa: S608
+                f"(SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}), 1)) "
+                "FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) AS serial",
+                [table],
+            )

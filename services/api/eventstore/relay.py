@@ -129,6 +129,21 @@ def drain(batch_size: int = 200, max_batches: int = 1000) -> int:
     return total
 
 
+def relay_round(batch_size: int, backoff: "Backoff", poll_seconds: float) -> float:
+    """One round of a long-running relay: drains, and returns how long to wait before the next
+    round (the poll interval, or the backoff's delay while something stays pending)."""
+    try:
+        drain(batch_size)
+        if backlog():
+            # Something is still pending: a publish failed or another relay holds it.
+            return backoff.failed()
+    except Exception:
+        logger.exception("relay batch failed")
+        return backoff.failed()
+    backoff.succeeded()
+    return poll_seconds
+
+
 class Backoff:
     """Exponential delay after failures, reset by a success; bounded so recovery is quick."""
 

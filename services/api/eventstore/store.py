@@ -18,6 +18,7 @@ from eventstore import registry
 from eventstore.context import current_context, request_id_for_event
 from eventstore.metrics import EVENTS_APPENDED
 from eventstore.models import Event, OutboxMessage
+from eventstore.signals import outbox_committed
 
 
 class ConcurrencyConflict(Conflict):
@@ -82,6 +83,7 @@ def append(
     )
     types = [record.type for record in records]
     transaction.on_commit(lambda: _count_appended(types))
+    transaction.on_commit(lambda: outbox_committed.send(sender=OutboxMessage))
     return records
 
 

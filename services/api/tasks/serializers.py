@@ -1,11 +1,13 @@
 """Input validation and output shapes for tasks and comments."""
 
+import re
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from core.instants import as_utc
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
 from workspaces.models import Label, Project
 from workspaces.queries import visible_workspace_ids
@@ -129,7 +131,33 @@ class TaskStateSerializer(serializers.Serializer):
     updated_at = _StateDateTimeField()
 
 
+# An offset whose "+" arrived as a space: a query string decodes an unencoded "+" to " "
+# (application/x-www-form-urlencoded), so `?as_of=2026-12-04T10:00:00+01:00` typed as is reaches
+# the view as "2026-12-04T10:00:00 01:00". Nothing else can end in a space and two digit pairs.
+_PLUS_DECODED_AS_SPACE = re.compile(r"^(?P<instant>\S+T[0-9:.]+) (?P<offset>\d{2}(?::?\d{2})?)$")
+
+
+class InstantField(serializers.DateTimeField):
+    """An ISO-8601 instant from a query string, reading an offset's "+" that URL decoding turned
+    into a space as the "+" the user typed."""
+
+    default_error_messages = {
+        "invalid": (
+            "Expected an ISO-8601 instant such as 2026-12-04T10:00:00Z or "
+            "2026-12-04T10:00:00+01:00 (in a URL, %2B encodes the +)."
+        ),
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            match = _PLUS_DECODED_AS_SPACE.match(value)
+            if match:
+                value = f"{match['instant']}+{match['offset']}"
+        try:
+            return as_utc(super().to_internal_value(value))
+        except ValueError:
+            self.fail("invalid")
+
+
 class AsOfSerializer(StrictSerializer):
-    as_of = serializers.DateTimeField(
-        help_text="An ISO-8601 instant; the task is shown as it was then."
-    )
+    as_of = InstantField(help_text="An ISO-8601 instant; the task is shown as it was then.")

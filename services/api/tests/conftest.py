@@ -19,10 +19,12 @@ def redis_available() -> bool:
     return bool(settings.REDIS_URL)
 
 
-requires_redis = pytest.mark.skipif(not redis_available(), reason="Redis is not reachable")
+# `make test-embedded` forces the embedded defaults although the servers answer: say which.
+_WHY = "the embedded defaults are forced" if getattr(settings, "EMBEDDED", False) else "unreachable"
+requires_redis = pytest.mark.skipif(not redis_available(), reason=f"needs Redis ({_WHY})")
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="PostgreSQL is not reachable",
+    reason=f"needs PostgreSQL ({_WHY})",
 )
 
 

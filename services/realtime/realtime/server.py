@@ -26,6 +26,7 @@ import asyncio
 import logging
 import signal
 import sys
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -168,6 +169,10 @@ def _reactor() -> Any:
 
 
 def _take_over_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        # Daphne under runserver's autoreloader runs in a thread; the reloader owns the signals.
+        return
+
     def on_signal(signum: int, frame: Any) -> None:
         _reactor().callFromThread(_begin_shutdown, signum)
 

@@ -34,3 +34,7 @@ else:
 # The relay worker (manage.py relay_outbox).
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
 OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=5.0)
+# The relay as a task of the Daphne process itself (realtime/inprocess_relay.py): what the
+# development server runs, since the in-memory channel layer reaches no other process. The real
+# stack runs relay workers instead.
+OUTBOX_RELAY_IN_PROCESS = env.bool("OUTBOX_RELAY_IN_PROCESS", default=False)

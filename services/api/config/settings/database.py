@@ -1,4 +1,5 @@
-"""The database: PostgreSQL with psycopg's connection pool when DATABASE_URL is set, else SQLite."""
+"""The database: PostgreSQL with psycopg's connection pool when DATABASE_URL is set, else SQLite
+(Django's backend, binding out-of-range integers as PostgreSQL compares them: core/sqlite)."""
 
 from .env import BASE_DIR, env
 
@@ -26,7 +27,7 @@ if env("DATABASE_URL", default=""):
     _database["CONN_HEALTH_CHECKS"] = False
 else:
     _database = {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "core.sqlite",
         "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
     }
 

@@ -128,6 +128,32 @@ class TestAsOf:
         )
         assert alive.status_code == 200
 
+    @pytest.mark.parametrize("offset", ["+02:00", "+0200", "+02"])
+    def test_an_unencoded_plus_in_the_offset_reads_as_typed(self, team: Any, offset: str) -> None:
+        # Given: a renamed task, and the instant between its two versions in UTC+2, written
+        # into the URL as a user types it (the query string decodes that "+" to a space)
+        task = _create(team)
+        client = team.client("member")
+        client.patch(f"/api/v1/tasks/{task['id']}/", {"title": "renamed"}, format="json")
+        occurred = Event.objects.get(stream=f"task-{task['id']}", version=1).occurred_at
+        local = (occurred + timedelta(hours=2, microseconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+        # When: the unencoded and the encoded forms are asked for
+        typed = client.get(f"/api/v1/tasks/{task['id']}/?as_of={local}{offset}")
+        encoded = client.get(f"/api/v1/tasks/{task['id']}/", {"as_of": f"{local}{offset}"})
+
+        # Then: both show version 1, the state at that instant
+        assert typed.status_code == 200, typed.content
+        assert typed.json() == encoded.json()
+        assert (typed.json()["title"], typed.json()["version"]) == ("first", 1)
+
+    def test_an_invalid_instant_says_how_to_write_one(self, team: Any) -> None:
+        task = _create(team)
+        response = team.client("member").get(f"/api/v1/tasks/{task['id']}/?as_of=noon")
+        [message] = assert_envelope(response, 400, "validation_error")["details"]["as_of"]
+        assert "2026-12-04T10:00:00+01:00" in message
+        assert "%2B" in message
+
     @pytest.mark.parametrize("bad", ["yesterday", "2026-13-01T00:00:00Z", "", "1' OR 1=1"])
     def test_invalid_instant_is_400(self, team: Any, bad: str) -> None:
         task = _create(team)

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from eventstore import relay
 from eventstore.models import Event, OutboxMessage
-from tests.conftest import requires_postgres
 from tests.factories import TaskFactory
 
-pytestmark = [pytest.mark.django_db, requires_postgres]
+pytestmark = pytest.mark.django_db
 
 
 def _quiet(*args: Any, **kwargs: Any) -> None:

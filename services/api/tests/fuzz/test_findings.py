@@ -182,3 +182,47 @@ def test_max_length_holds_for_the_value_as_sent(team: Team) -> None:
     )
     error = assert_envelope(response, 400, "validation_error")
     assert error["details"] == {"name": ["Ensure this field has no more than 120 characters."]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("instant", ["0354-10-27T09:48:12-18:09", "0001-01-01T00:30:00+01:00"])
+@pytest.mark.parametrize("parameter", ["since", "until"])
+def test_an_instant_postgresql_cannot_compare_is_a_400_in_the_audit(
+    team: Team, parameter: str, instant: str
+) -> None:
+    # An offset of -18:09 is valid ISO-8601 that PostgreSQL refuses to compare (a 500); an
+    # offset that moves year 1 into year 0 cannot even be converted.
+    response = team.client("owner").get(
+        f"/api/v1/workspaces/{team.workspace.pk}/audit/", {parameter: instant}
+    )
+    if instant.startswith("0354"):
+        assert response.status_code == 200, response.content
+        assert response.json()["results"] == []
+    else:
+        error = assert_envelope(response, 400, "validation_error")
+        assert list(error["details"]) == [parameter]
+
+
+@pytest.mark.django_db
+def test_as_of_with_an_offset_postgresql_cannot_compare(team: Team) -> None:
+    task = team.client("member").post(
+        "/api/v1/tasks/", {"project": team.project.pk, "title": "t"}, format="json"
+    )
+    url = f"/api/v1/tasks/{task.json()['id']}/"
+    member = team.client("member")
+    # Long before the task existed: 404, as for any earlier instant
+    assert member.get(url, {"as_of": "0354-10-27T09:48:12-18:09"}).status_code == 404
+    error = assert_envelope(
+        member.get(url, {"as_of": "0001-01-01T00:30:00+01:00"}), 400, "validation_error"
+    )
+    assert list(error["details"]) == ["as_of"]
+
+
+@pytest.mark.django_db
+def test_the_audit_type_filter_takes_only_known_event_types(team: Team) -> None:
+    # The schema lists the event types; "false" is none of them (the fuzzer's negative case).
+    url = f"/api/v1/workspaces/{team.workspace.pk}/audit/"
+    owner = team.client("owner")
+    assert owner.get(url, {"type": "TaskCreated,ProjectCreated"}).status_code == 200
+    error = assert_envelope(owner.get(url, {"type": "false"}), 400, "validation_error")
+    assert list(error["details"]) == ["type"]

@@ -98,6 +98,35 @@ class Browser:
         self.command("Page.navigate", url=url)
         self.wait_for("document.readyState === 'complete'")
 
+    def follow_on_the_live_board(
+        self,
+        origin: str,
+        username: str,
+        password: str,
+        project_id: int,
+        task_id: int | None = None,
+    ) -> None:
+        """Opens /live/, signs in, follows the project and waits until the socket is live and,
+        given a task, its card is shown."""
+        self.open(f"{origin}/live/")
+        self.evaluate(
+            f"""
+            document.getElementById("username").value = {json.dumps(username)};
+            document.getElementById("password").value = {json.dumps(password)};
+            document.getElementById("login").requestSubmit();
+            """
+        )
+        self.wait_for("document.querySelectorAll('#project option').length > 0")
+        self.evaluate(
+            f"""
+            document.getElementById("project").value = "{project_id}";
+            document.getElementById("follow").click();
+            """
+        )
+        self.wait_for("document.getElementById('status').dataset.state === 'live'")
+        if task_id is not None:
+            self.wait_for(f"document.querySelector('[data-task-id=\"{task_id}\"]') !== null")
+
     def screenshot(self, path: Path) -> None:
         import base64
 

@@ -13,7 +13,6 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from accounts import commands as account_commands
 from realtime import protocol
 from realtime.shutdown import registry
-from tests.conftest import requires_postgres, requires_redis
 from tests.factories import ProjectFactory, TaskFactory
 from tests.realtime.conftest import (
     closed_with,
@@ -29,7 +28,7 @@ from tests.realtime.conftest import (
 from workspaces import commands as workspace_commands
 from workspaces.models import Membership
 
-pytestmark = [requires_redis, requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _rest_write(

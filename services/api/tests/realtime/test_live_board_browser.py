@@ -1,7 +1,6 @@
 """End to end in a real browser: the live board page signs in, follows a project, and shows a
 change made through the REST API as it happens (Daphne, the relay and Redis in between)."""
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,26 +42,6 @@ def browser() -> Iterator[Browser]:
     instance.close()
 
 
-def _follow(browser: Browser, daphne: Daphne, team: Any) -> None:
-    """The member signs in on the live board and follows the team's project, until it is live."""
-    browser.open(f"{daphne.http}/live/")
-    browser.evaluate(
-        f"""
-        document.getElementById("username").value = {json.dumps(team.member.username)};
-        document.getElementById("password").value = {json.dumps(PASSWORD)};
-        document.getElementById("login").requestSubmit();
-        """
-    )
-    browser.wait_for("document.querySelectorAll('#project option').length > 0")
-    browser.evaluate(
-        f"""
-        document.getElementById("project").value = "{team.project.pk}";
-        document.getElementById("follow").click();
-        """
-    )
-    browser.wait_for("document.getElementById('status').dataset.state === 'live'")
-
-
 def test_a_rest_change_appears_on_the_live_board(
     stack: tuple[Daphne, Relay], browser: Browser, team: Any
 ) -> None:
@@ -70,8 +49,9 @@ def test_a_rest_change_appears_on_the_live_board(
     task = TaskFactory(project=team.project, title="Write the docs")
 
     # Given the member signed in on the live board and following the project
-    _follow(browser, daphne, team)
-    browser.wait_for(f"document.querySelector('[data-task-id=\"{task.pk}\"]') !== null")
+    browser.follow_on_the_live_board(
+        daphne.http, team.member.username, PASSWORD, team.project.pk, task.pk
+    )
 
     # When someone else changes the task through the REST API
     response = requests.patch(
@@ -127,7 +107,9 @@ def test_the_board_renews_its_socket_token_and_signs_out_when_sessions_end(
     # Given a server issuing one-minute access tokens, and the board following a project
     daphne = Daphne(JWT_ACCESS_MINUTES="1")
     try:
-        _follow(browser, daphne, team)
+        browser.follow_on_the_live_board(
+            daphne.http, team.member.username, PASSWORD, team.project.pk
+        )
 
         # When 30 s before the expiry comes, the board refreshes and re-sends its token on the
         # open socket (the server answers `authenticated` a second time), and stays live

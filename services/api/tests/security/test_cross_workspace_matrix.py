@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.conftest import Team, client_for, requires_postgres, requires_redis
+from tests.conftest import Team, client_for, requires_redis
 from tests.factories import (
     CommentFactory,
     LabelFactory,
@@ -251,8 +251,6 @@ def test_every_endpoint_of_the_schema_is_in_the_matrix(api_client: Any) -> None:
     assert uncovered == []
 
 
-@requires_redis
-@requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_websocket_subscription_to_its_project_is_the_missing_projects_answer(
     world: World,

@@ -6,6 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db.backends.sqlite3 import base as sqlite3_backend
+
+from core.sqlite.base import DatabaseWrapper as EmbeddedDatabase
 
 API_DIR = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 20 + "Qx9#vL2@pR7!mN4$tZ8&wB3*yH6^cF1%"
@@ -95,7 +98,9 @@ def settings_value(expression: str, **env: str) -> str:
 
 def test_embedded_defaults_without_database_or_redis_url() -> None:
     value = settings_value("s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND']")
-    assert value == "django.db.backends.sqlite3 django.core.cache.backends.locmem.LocMemCache"
+    # core.sqlite is Django's SQLite backend with one change (out-of-range integers, core/sqlite)
+    assert value == "core.sqlite django.core.cache.backends.locmem.LocMemCache"
+    assert issubclass(EmbeddedDatabase, sqlite3_backend.DatabaseWrapper)
 
 
 def test_database_and_redis_urls_select_postgres_with_pool_and_redis() -> None:

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from core.metrics import add_worker_metrics_arguments, serve_worker_metrics
-from eventstore.relay import Backoff, backlog, drain
+from eventstore.relay import Backoff, backlog, drain, relay_round
 
 logger = logging.getLogger("eventstore.relay")
 
@@ -78,17 +78,7 @@ class Command(BaseCommand):
             close_old_connections()
             if listener is None:
                 listener = self._listener()
-            wait = options["poll_seconds"]
-            try:
-                drain(options["batch_size"])
-                if backlog():
-                    # Something is still pending: a publish failed or another relay holds it.
-                    wait = backoff.failed()
-                else:
-                    backoff.succeeded()
-            except Exception:
-                logger.exception("relay batch failed")
-                wait = backoff.failed()
+            wait = relay_round(options["batch_size"], backoff, options["poll_seconds"])
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
             listener = self._wait(listener, wait)
