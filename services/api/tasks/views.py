@@ -41,8 +41,13 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+# A task id is a PostgreSQL bigint: a larger number in the path names no task, and the ordinary
+# path answers it (404); the round trip's plan could not even carry it.
+_MAX_ID = 2**63 - 1
+
+
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and 0 < value <= _MAX_ID else None
 
 
 def _with_etag(response: Response, task: Task) -> Response:
