@@ -36,10 +36,23 @@ HTTP_REQUEST_DURATION = Histogram(
 )
 
 
+# The labelled children by their labels: `labels()` validates and locks on every call (5.8 us
+# against 3.6 us from this dict, per request); routes, methods and statuses are few.
+_REQUEST_CHILDREN: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     service = settings.SERVICE_NAME
-    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
-    HTTP_REQUEST_DURATION.labels(service, method, route).observe(seconds)
+    key = (service, method, route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(service, method, route, str(status)),
+            HTTP_REQUEST_DURATION.labels(service, method, route),
+        )
+        _REQUEST_CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def exposition() -> bytes:

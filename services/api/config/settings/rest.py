@@ -14,6 +14,8 @@ REST_FRAMEWORK = {
     # orjson refuses what would crash or mislead later: nesting deeper than 1024 levels (the
     # standard library recurses until RecursionError), numbers beyond a double (inf), NaN.
     "DEFAULT_PARSER_CLASSES": ["core.parsers.BoundedJSONParser"],
+    # DRF's negotiation, answering the usual Accept values (none, */*, JSON) without parsing.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.FastContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttling.AnonRateThrottle",
         "core.throttling.UserRateThrottle",
