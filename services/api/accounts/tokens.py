@@ -81,7 +81,8 @@ class SessionJWTAuthentication(CachedUserJWTAuthentication):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user_model = _UsersWithTheirEpoch(get_user_model())
+        # Duck-typed for the two attributes simplejwt reads (objects, DoesNotExist).
+        self.user_model = _UsersWithTheirEpoch(get_user_model())  # type: ignore[assignment]
 
     # As in CachedUserJWTAuthentication: simplejwt annotates with an unbound TypeVar.
     def get_user(self, validated_token: Token) -> AbstractBaseUser:  # type: ignore[override]
