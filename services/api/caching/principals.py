@@ -137,7 +137,8 @@ def cached_user(user_id: int) -> AbstractBaseUser:
         fresh=lambda value: decode(value) is not None,
     )
     payload = decode(raw)
-    assert payload is not None  # noqa: S101 (compute produced it, or `fresh` accepted it)
+    # An invariant (compute produced it, or `fresh` accepted it), stated for the type checker.
+    assert payload is not None  # noqa: S101  # nosec B101
     return user_from(payload)
 
 

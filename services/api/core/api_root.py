@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 RESOURCES = {
     "register": "register",
-    "token": "token",
-    "token_refresh": "token-refresh",
+    "token": "token",  # nosec B105 - URL names, not secrets
+    "token_refresh": "token-refresh",  # nosec B105
     "me": "me",
     "workspaces": "workspace-list",
     "projects": "project-list",

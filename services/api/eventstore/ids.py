@@ -31,7 +31,7 @@ def _sqlite_next_id(cursor: CursorWrapper, table: str) -> int:
     quoted = connection.ops.quote_name(table)
     highest = f"(SELECT COALESCE(MAX(id), 0) FROM {quoted})"  # noqa: S608  # nosec B608
     cursor.execute(
-        f"UPDATE sqlite_sequence SET seq = MAX(seq, {highest}) + 1 WHERE name = %s",  # noqa: S608
+        f"UPDATE sqlite_sequence SET seq = MAX(seq, {highest}) + 1 WHERE name = %s",  # noqa: S608  # nosec B608
         [table],
     )
     if cursor.rowcount == 0:

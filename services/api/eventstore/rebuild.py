@@ -68,7 +68,7 @@ def _reset_sequences(models: list[type[Model]]) -> None:
             table = model._meta.db_table
             # The table name comes from the model's own metadata, never from input.
             cursor.execute(
-                "SELECT setval(seq, GREATEST(COALESCE(pg_sequence_last_value(seq), 0), "  # noqa: S608
+                "SELECT setval(seq, GREATEST(COALESCE(pg_sequence_last_value(seq), 0), "  # noqa: S608  # nosec B608
                 f"(SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}), 1)) "
                 "FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) AS serial",
                 [table],
