@@ -244,7 +244,13 @@ class Api:
 
 
 def seed_api(args: argparse.Namespace) -> dict[str, Any]:
-    api = Api(args.target, args.ca if args.ca and Path(args.ca).is_file() else not args.insecure)
+    # --insecure wins over the default CA: that CA (the native stack's) may exist beside a target
+    # that another certificate serves, such as the Compose stack's self-signed one.
+    if args.insecure:
+        verify: str | bool = False
+    else:
+        verify = args.ca if args.ca and Path(args.ca).is_file() else True
+    api = Api(args.target, verify)
     secret = password()
     started = time.monotonic()
     names = [USERNAME.format(i) for i in range(args.users)]
