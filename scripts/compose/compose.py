@@ -212,6 +212,19 @@ class Engine:
     def compose(self, *args: str, profiles: list[str] | None = None) -> list[str]:
         raise NotImplementedError
 
+    def project_arguments(self, profiles: list[str] | None = None) -> list[str]:
+        """What both engines' compose commands say of the project: name, env, file, profiles."""
+        chosen = self.project.profiles if profiles is None else profiles
+        return [
+            "--project-name",
+            self.project.name,
+            "--env-file",
+            str(self.project.env_file),
+            "--file",
+            str(COMPOSE_FILE),
+            *[arg for p in chosen for arg in ("--profile", p)],
+        ]
+
     def up(self, services: list[Service], wait: bool) -> None:
         raise NotImplementedError
 
@@ -245,17 +258,10 @@ class Docker(Engine):
     name = "docker"
 
     def compose(self, *args: str, profiles: list[str] | None = None) -> list[str]:
-        chosen = self.project.profiles if profiles is None else profiles
         return [
             "docker",
             "compose",
-            "--project-name",
-            self.project.name,
-            "--env-file",
-            str(self.project.env_file),
-            "--file",
-            str(COMPOSE_FILE),
-            *[arg for p in chosen for arg in ("--profile", p)],
+            *self.project_arguments(profiles),
             *args,
         ]
 
@@ -328,19 +334,12 @@ class Podman(Engine):
         return env
 
     def compose(self, *args: str, profiles: list[str] | None = None) -> list[str]:
-        chosen = self.project.profiles if profiles is None else profiles
         # No pod: each container joins the project network on its own, as with Docker.
         pod = ["--in-pod", "false"] if self.tool[-1].endswith("podman-compose") else []
         return [
             *self.tool,
             *pod,
-            "--project-name",
-            self.project.name,
-            "--env-file",
-            str(self.project.env_file),
-            "--file",
-            str(COMPOSE_FILE),
-            *[arg for p in chosen for arg in ("--profile", p)],
+            *self.project_arguments(profiles),
             *args,
         ]
 

@@ -17,7 +17,6 @@ limiter while Redis is down) plugs in there.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from core.client_ip import client_ip
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
-logger = logging.getLogger("api.throttle")
 
 # Where a cached read's round trip leaves its answer on the request (caching/views.py).
 ROUND_TRIP_ATTRIBUTE = "_round_trip"
