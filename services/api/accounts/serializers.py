@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from accounts.models import Profile
-from workspaces.serializers import StrictModelSerializer, StrictSerializer
+from core.serializers import StrictModelSerializer, StrictSerializer
 
 
 class RegisterSerializer(StrictSerializer):

@@ -8,10 +8,10 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from core.instants import as_utc
+from core.serializers import StrictModelSerializer, StrictSerializer
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
 from workspaces.models import Label, Project
 from workspaces.queries import visible_workspace_ids
-from workspaces.serializers import StrictModelSerializer, StrictSerializer
 
 
 class PriorityField(serializers.ChoiceField):

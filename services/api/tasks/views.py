@@ -17,6 +17,7 @@ from caching.round_trip import EntryPlan
 from caching.views import RoundTripReadMixin
 from core.conditional import etag_for_version, expected_version
 from core.requests import AuthenticatedRequest
+from core.viewsets import ContractViewSet
 from eventstore.serializers import EventSerializer
 from tasks import commands
 from tasks.filters import TaskFilter
@@ -31,7 +32,6 @@ from tasks.serializers import (
     TaskStateSerializer,
     TaskUpdateSerializer,
 )
-from workspaces.views import ContractViewSet
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

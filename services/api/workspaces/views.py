@@ -5,7 +5,7 @@ from typing import Any
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,6 +13,7 @@ from access.checks import access_require_role
 from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
 from caching import reads
 from core.requests import AuthenticatedRequest
+from core.viewsets import ContractViewSet
 from workspaces import commands
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership, Role
@@ -28,13 +29,6 @@ from workspaces.serializers import (
     WorkspaceSerializer,
 )
 from workspaces.throttles import MemberAddThrottle
-
-
-class ContractViewSet(viewsets.GenericViewSet):
-    """The method set of the contract: no PUT, only PATCH; integer ids only."""
-
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    lookup_value_converter = "int"
 
 
 class WorkspaceViewSet(ContractViewSet):
