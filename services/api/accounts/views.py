@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
-from access.permissions import IsAuthenticated
 from accounts import commands
 from accounts.serializers import (
     LogoutSerializer,
@@ -19,6 +18,7 @@ from accounts.serializers import (
 )
 from core.requests import AuthenticatedRequest
 from core.throttling import StrictRateThrottle
+from workspaces.permissions import IsAuthenticated
 
 
 class RegisterView(APIView):

@@ -3,8 +3,8 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from access.checks import access_require_role
 from eventstore.models import Event
+from workspaces.access import access_require_role
 from workspaces.models import Role
 
 

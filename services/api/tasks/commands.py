@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from access.checks import access_can_delete_task, access_require_role
 from caching import write_through
 from core.errors import PreconditionFailed
 from eventstore.ids import allocate_id
@@ -25,6 +24,7 @@ from tasks import events as ev
 from tasks.aggregate import TaskState
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
 from tasks.projection import project
+from workspaces.access import access_can_delete_task, access_require_role
 from workspaces.models import Label, Membership, Project, Role
 
 

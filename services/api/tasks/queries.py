@@ -7,12 +7,12 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
-from access.checks import access_role
 from core.errors import Gone
 from eventstore.models import Event
 from tasks.aggregate import TaskState, load_as_of
 from tasks.events import task_stream
 from tasks.models import Comment, Task
+from workspaces.access import access_role
 from workspaces.models import Membership
 from workspaces.queries import visible_workspace_ids
 

@@ -11,7 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from access.permissions import IsAuthenticated, IsOwnerOrAdmin, IsOwnerOrReadOnly
 from caching import reads
 from caching.round_trip import EntryPlan
 from caching.views import RoundTripReadMixin
@@ -32,6 +31,7 @@ from tasks.serializers import (
     TaskStateSerializer,
     TaskUpdateSerializer,
 )
+from workspaces.permissions import IsAuthenticated, IsOwnerOrAdmin, IsOwnerOrReadOnly
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

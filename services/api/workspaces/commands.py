@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from access.checks import access_can_grant, access_require_role
 from caching import write_through
 from tasks.commands import tasks_delete_with_projects
 from workspaces import events
+from workspaces.access import access_can_grant, access_require_role
 from workspaces.models import Label, Membership, Project, Role, Workspace
 
 

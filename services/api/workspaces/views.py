@@ -9,14 +9,14 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from access.checks import access_require_role
-from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
 from caching import reads
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from workspaces import commands
+from workspaces.access import access_require_role
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership, Role
+from workspaces.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
 from workspaces.queries import label_list, membership_list, project_list, workspace_list
 from workspaces.serializers import (
     LabelSerializer,

@@ -9,7 +9,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.tokens.SessionJWTAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["access.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["workspaces.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
     # orjson refuses what would crash or mislead later: nesting deeper than 1024 levels (the
     # standard library recurses until RecursionError), numbers beyond a double (inf), NaN.

@@ -7,7 +7,16 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from access.checks import (
+from tests.conftest import ROLES
+from tests.factories import (
+    CommentFactory,
+    LabelFactory,
+    MembershipFactory,
+    ProjectFactory,
+    TaskFactory,
+    UserFactory,
+)
+from workspaces.access import (
     access_can_delete_task,
     access_can_grant,
     access_is_owner,
@@ -17,15 +26,6 @@ from access.checks import (
     access_role,
     access_role_at_least,
     access_workspace_id,
-)
-from tests.conftest import ROLES
-from tests.factories import (
-    CommentFactory,
-    LabelFactory,
-    MembershipFactory,
-    ProjectFactory,
-    TaskFactory,
-    UserFactory,
 )
 from workspaces.models import Membership, Role
 

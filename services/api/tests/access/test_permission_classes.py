@@ -9,14 +9,6 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from access.permissions import (
-    IsAdmin,
-    IsAuthenticated,
-    IsOwner,
-    IsOwnerOrAdmin,
-    IsOwnerOrReadOnly,
-    IsSuperUser,
-)
 from tests.conftest import ROLES
 from tests.factories import (
     CommentFactory,
@@ -26,6 +18,14 @@ from tests.factories import (
     UserFactory,
 )
 from workspaces.models import Membership, Role
+from workspaces.permissions import (
+    IsAdmin,
+    IsAuthenticated,
+    IsOwner,
+    IsOwnerOrAdmin,
+    IsOwnerOrReadOnly,
+    IsSuperUser,
+)
 
 SAFE = ["GET", "HEAD", "OPTIONS"]
 UNSAFE = ["POST", "PUT", "PATCH", "DELETE"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from access.checks import access_is_owner, access_is_workspace_admin
+from workspaces.access import access_is_owner, access_is_workspace_admin
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView

@@ -1,1 +1,0 @@
-"""Who may see and do what. Every check of the platform goes through the functions here."""
