@@ -14,9 +14,14 @@ from accounts import views as account_views
 from core.api_root import ApiRootView
 from core.health import healthz, readyz
 from core.metrics import metrics_view
-from eventstore.views import WorkspaceAuditView
 from tasks.views import CommentViewSet, TaskViewSet
-from workspaces.views import LabelViewSet, MembershipViewSet, ProjectViewSet, WorkspaceViewSet
+from workspaces.views import (
+    LabelViewSet,
+    MembershipViewSet,
+    ProjectViewSet,
+    WorkspaceAuditView,
+    WorkspaceViewSet,
+)
 
 # Django tries patterns in order and records every miss, so the hot reads come first: the
 # task list and detail, then the other resources. No two patterns match the same path, so the

@@ -5,7 +5,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from workspaces.models import Label, Membership, Project, Workspace
+from eventstore.models import Event
+from workspaces.access import access_require_role
+from workspaces.models import Label, Membership, Project, Role, Workspace
 
 
 def visible_workspace_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership, Any]:
@@ -51,3 +53,11 @@ def project_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Project]
 
 def label_list(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Label]:
     return Label.objects.filter(workspace_id__in=visible_workspace_ids(user)).order_by("name", "id")
+
+
+def workspace_audit(
+    *, user: AbstractBaseUser | AnonymousUser, workspace_id: int
+) -> QuerySet[Event]:
+    """Every event of the workspace, newest first; for its owners and admins."""
+    access_require_role(user, workspace_id, Role.ADMIN)
+    return Event.objects.filter(workspace_id=workspace_id).order_by("-id")

@@ -4,20 +4,30 @@ from typing import Any
 
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from caching import reads
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
+from eventstore.filters import AuditFilter
+from eventstore.models import Event
+from eventstore.serializers import AuditEventSerializer
 from workspaces import commands
 from workspaces.access import access_require_role
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership, Role
 from workspaces.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
-from workspaces.queries import label_list, membership_list, project_list, workspace_list
+from workspaces.queries import (
+    label_list,
+    membership_list,
+    project_list,
+    workspace_audit,
+    workspace_list,
+)
 from workspaces.serializers import (
     LabelSerializer,
     LabelUpdateSerializer,
@@ -231,3 +241,18 @@ class LabelViewSet(_WorkspaceScopedViewSet):
 
     def get_queryset(self) -> Any:
         return label_list(user=self.request.user)
+
+
+class WorkspaceAuditView(generics.ListAPIView):
+    """Every change in the workspace, newest first, with who, from where and which request.
+    Owners and admins only; filter by `actor`, `type` (comma-separated), `stream`, `since`,
+    `until` (ISO-8601)."""
+
+    serializer_class = AuditEventSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AuditFilter
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no URL kwargs
+            return Event.objects.none()
+        return workspace_audit(user=self.request.user, workspace_id=self.kwargs["workspace_id"])
