@@ -14,7 +14,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from core.errors import Conflict
-from eventstore import registry
+from eventstore import reactions, registry
 from eventstore.context import current_context, request_id_for_event
 from eventstore.metrics import EVENTS_APPENDED
 from eventstore.models import Event, OutboxMessage
@@ -84,6 +84,7 @@ def append(
     types = [record.type for record in records]
     transaction.on_commit(lambda: _count_appended(types))
     transaction.on_commit(lambda: outbox_committed.send(sender=OutboxMessage))
+    reactions.react(records)
     return records
 
 

@@ -252,7 +252,8 @@ def comment_delete(*, actor: User, comment: Comment) -> None:
 def tasks_delete_with_projects(*, actor: User, project_ids: list[int]) -> int:
     """Records TaskDeleted on every task of projects about to be deleted, so that history,
     temporal queries and live updates see the deletion the database cascade performs.
-    The caller (project_delete, workspace_delete) has already checked the actor's role."""
+    Called by tasks/reactions.py on ProjectDeleted and WorkspaceDeleted, whose command has
+    already checked the actor's role."""
     task_ids = list(
         Task.objects.filter(project_id__in=project_ids).order_by("id").values_list("id", flat=True)
     )

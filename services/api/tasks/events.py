@@ -1,5 +1,6 @@
 """The task stream's event catalogue (docs/cqrs.md describes each)."""
 
+from eventstore.names import id_in, named
 from eventstore.registry import register
 
 TASK_CREATED = register("TaskCreated")
@@ -28,9 +29,13 @@ FIELD_EVENTS = {
 
 
 def task_stream(task_id: int) -> str:
-    return f"task-{task_id}"
+    return named("task-", task_id)
 
 
 def project_group(project_id: int) -> str:
     """The channel-layer group that live updates of a project's tasks go to."""
-    return f"project.{project_id}"
+    return named("project.", project_id)
+
+
+def project_of_group(group: str) -> int | None:
+    return id_in(group, "project.")

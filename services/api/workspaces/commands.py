@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from caching import write_through
-from tasks.commands import tasks_delete_with_projects
 from workspaces import events
 from workspaces.access import access_can_grant, access_require_role
 from workspaces.models import Label, Membership, Project, Role, Workspace
@@ -59,9 +58,9 @@ def workspace_update(*, actor: User, workspace: Workspace, **changes: Any) -> Wo
 def workspace_delete(*, actor: User, workspace: Workspace) -> None:
     access_require_role(actor, workspace.pk, Role.OWNER)
     stream = f"workspace-{workspace.pk}"
+    # Appending WorkspaceDeleted also deletes the tasks of its projects (tasks/reactions.py).
     _record(actor, workspace.pk, stream, events.WORKSPACE_DELETED, name=workspace.name)
     project_ids = list(workspace.projects.values_list("id", flat=True))
-    tasks_delete_with_projects(actor=actor, project_ids=project_ids)
     write_through.workspace_deleted(workspace_id=workspace.pk, project_ids=project_ids)
     workspace.delete()
 
@@ -181,7 +180,7 @@ def project_create(
     project = Project.objects.create(
         workspace=workspace, name=name, description=description, created_by=actor
     )
-    stream = f"project-{project.pk}"
+    stream = events.project_stream(project.pk)
     _record(actor, workspace.pk, stream, events.PROJECT_CREATED, id=project.pk, name=name)
     write_through.project_written(project_id=project.pk, workspace_id=workspace.pk)
     return project
@@ -194,7 +193,7 @@ def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
     changed = _changed(project, changes, ("name", "description"))
     if changed:
         project.save()
-        stream = f"project-{project.pk}"
+        stream = events.project_stream(project.pk)
         _record(actor, project.workspace_id, stream, events.PROJECT_UPDATED, **changed)
         write_through.project_written(project_id=project.pk, workspace_id=project.workspace_id)
     return project
@@ -204,9 +203,9 @@ def project_update(*, actor: User, project: Project, **changes: Any) -> Project:
 @write_through.command_writes()
 def project_delete(*, actor: User, project: Project) -> None:
     access_require_role(actor, project.workspace_id, Role.ADMIN)
-    stream = f"project-{project.pk}"
+    stream = events.project_stream(project.pk)
+    # Appending ProjectDeleted also deletes the project's tasks (tasks/reactions.py).
     _record(actor, project.workspace_id, stream, events.PROJECT_DELETED, name=project.name)
-    tasks_delete_with_projects(actor=actor, project_ids=[project.pk])
     write_through.project_deleted(project_id=project.pk, workspace_id=project.workspace_id)
     project.delete()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from eventstore.names import id_in, named
 from eventstore.registry import register
 from eventstore.store import NewEvent, append_next
 
@@ -27,7 +28,20 @@ LABEL_DELETED = register("LabelDeleted")
 
 
 def workspace_group(workspace_id: int) -> str:
-    return f"workspace.{workspace_id}"
+    """The channel-layer group that live updates of the workspace and its projects go to."""
+    return named("workspace.", workspace_id)
+
+
+def workspace_of_group(group: str) -> int | None:
+    return id_in(group, "workspace.")
+
+
+def project_stream(project_id: int) -> str:
+    return named("project-", project_id)
+
+
+def project_of_stream(stream: str) -> int | None:
+    return id_in(stream, "project-")
 
 
 def record(
