@@ -23,37 +23,20 @@ from realtime.auth import Session, authenticate
 from realtime.hub import hub
 from realtime.metrics import CLOSES, CONNECTIONS_ACTIVE, DELIVERY_LATENCY, SENT
 from realtime.shutdown import registry
+from tasks.events import project_group, project_of_group
+from workspaces.events import (
+    MEMBER_REMOVED,
+    PROJECT_DELETED,
+    WORKSPACE_DELETED,
+    project_of_stream,
+    workspace_group,
+    workspace_of_group,
+)
 
 logger = logging.getLogger("realtime.consumer")
 
-MEMBER_REMOVED = "MemberRemoved"
-PROJECT_DELETED = "ProjectDeleted"
-WORKSPACE_DELETED = "WorkspaceDeleted"
-
 NEXT, DUPLICATE, GAP = "next", "duplicate", "gap"
 SENT_EVENT = SENT["event"]
-
-
-def project_group(project_id: int) -> str:
-    return f"project.{project_id}"
-
-
-def workspace_group(workspace_id: int) -> str:
-    return f"workspace.{workspace_id}"
-
-
-def _group_id(group: str, prefix: str) -> int | None:
-    kind, _, number = group.partition(".")
-    if kind != prefix or not number.isdigit():
-        return None
-    return int(number)
-
-
-def _stream_id(stream: str, prefix: str) -> int | None:
-    kind, _, number = stream.partition("-")
-    if kind != prefix or not number.isdigit():
-        return None
-    return int(number)
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
@@ -259,11 +242,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 await self._user_notice(kind, message)
             return
         event = message.get("event") or {}
-        workspace = _group_id(group, "workspace")
+        workspace = workspace_of_group(group)
         if workspace is not None:
             await self._workspace_event(workspace, event)
             return
-        project = _group_id(group, "project")
+        project = project_of_group(group)
         if project not in self.confirmed:
             # In flight while the subscription ended: after `unsubscribed`, nothing more arrives.
             return
@@ -312,7 +295,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         elif kind == WORKSPACE_DELETED:
             await self._end_all(workspace, protocol.REASON_WORKSPACE_DELETED)
         elif kind == PROJECT_DELETED:
-            project = _stream_id(str(event.get("stream", "")), "project")
+            project = project_of_stream(str(event.get("stream", "")))
             if project is not None and project in self.projects:
                 await self._end(project, protocol.REASON_PROJECT_DELETED)
 
