@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -28,8 +26,7 @@ from redis import Redis
 from redis.exceptions import NoScriptError, RedisError
 
 from caching.metrics import CACHE_ERRORS
-
-logger = logging.getLogger("caching")
+from core.circuit_breaker import CircuitBreaker
 
 T = TypeVar("T")
 
@@ -40,38 +37,22 @@ class CacheUnavailable(Exception):
     """Redis is not configured, failed, or is being skipped by the breaker."""
 
 
-class Breaker:
-    """Per process: after a failure Redis is skipped for CACHE_BREAKER_SECONDS, then tried again.
+class ReadCacheBreaker(CircuitBreaker):
+    """Per process: after a failure Redis is skipped for CACHE_BREAKER_SECONDS, then one request
+    probes it while the others keep answering from PostgreSQL.
 
     Per process rather than shared, because what it protects against is this process's own
     waiting on a dead server; sharing the state would need the server that is down."""
 
-    def __init__(self) -> None:
-        self._open_until = 0.0
-        self._lock = threading.Lock()
-
-    def allows(self) -> bool:
-        return time.monotonic() >= self._open_until
-
     def trip(self, operation: str, error: BaseException) -> None:
-        with self._lock:
-            already_open = not self.allows()
-            self._open_until = time.monotonic() + settings.CACHE_BREAKER_SECONDS
+        """A Redis operation failed: counted by operation, and the circuit opens (again)."""
         CACHE_ERRORS.labels(operation).inc()
-        if not already_open:
-            logger.warning(
-                "Redis unavailable (%s: %s); answering from PostgreSQL for %.1f s",
-                operation,
-                error.__class__.__name__,
-                settings.CACHE_BREAKER_SECONDS,
-            )
-
-    def reset(self) -> None:
-        with self._lock:
-            self._open_until = 0.0
+        self.failed(error)
 
 
-BREAKER = Breaker()
+BREAKER = ReadCacheBreaker(
+    "Redis (read cache)", lambda: settings.CACHE_BREAKER_SECONDS, log=logging.getLogger("caching")
+)
 
 
 def uses_redis() -> bool:
@@ -82,13 +63,19 @@ def run(operation: str, command: Callable[[Redis], T]) -> T:
     """Runs `command` with a Redis client of the read cache; any failure is CacheUnavailable."""
     if not uses_redis():
         raise CacheUnavailable("the read cache is not Redis")
-    if not BREAKER.allows():
+    if not BREAKER.allow():
         raise CacheUnavailable("Redis is skipped after a recent failure")
     try:
-        return command(get_redis_connection(ALIAS))
+        result = command(get_redis_connection(ALIAS))
     except (RedisError, OSError, ConnectionInterrupted) as exc:
         BREAKER.trip(operation, exc)
         raise CacheUnavailable(operation) from exc
+    except BaseException:
+        # Not Redis's failure (a bug, a worker timeout's SystemExit): the probe goes back.
+        BREAKER.abandoned()
+        raise
+    BREAKER.succeeded()
+    return result
 
 
 def full_key(key: str) -> str:

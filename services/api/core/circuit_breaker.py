@@ -1,9 +1,10 @@
-"""A circuit breaker for connecting to PostgreSQL, one per process and database alias.
+"""A circuit breaker, one per process and protected server: PostgreSQL connections
+(core/postgres/base.py) and the read cache's Redis (caching/store.py).
 
-When PostgreSQL stops answering, every request would otherwise wait the whole pool timeout
-(DB_POOL_TIMEOUT) before its 503. After one such failure the breaker opens: for
-DB_CIRCUIT_OPEN_SECONDS every connection attempt fails at once, then a single caller probes
-while the others keep failing fast, and the first success closes it again.
+When a server stops answering, every request would otherwise wait its whole timeout (the pool
+timeout, Redis's socket timeout) before failing. After one such failure the breaker opens: for
+`open_seconds` every attempt fails at once, then a single caller probes while the others keep
+failing fast, and the first success closes it again.
 
 Written here rather than taken from pybreaker: pybreaker holds one lock across the protected
 call, so the threads of a gthread worker would queue behind a probe that waits the pool
@@ -19,15 +20,31 @@ logger = logging.getLogger("api.database")
 
 
 class CircuitBreaker:
+    """`open_seconds` is a number, or a function that reads it (from settings) when the circuit
+    opens. `allow()` before each attempt, then exactly one of `succeeded()`, `failed()` (the
+    server did not answer) or `abandoned()` (the attempt ended otherwise, a BaseException
+    included) after it: a probe that is never given back would keep the circuit open for good."""
+
     def __init__(
-        self, name: str, open_seconds: float, clock: Callable[[], float] = time.monotonic
+        self,
+        name: str,
+        open_seconds: float | Callable[[], float],
+        clock: Callable[[], float] = time.monotonic,
+        log: logging.Logger = logger,
     ) -> None:
         self.name = name
-        self.open_seconds = open_seconds
+        self._open_seconds = open_seconds
         self._clock = clock
+        self._log = log
         self._lock = threading.Lock()
         self._opened_at: float | None = None
-        self._probing = False
+        # The thread whose attempt is the probe, so that only its own outcome gives it back.
+        self._prober: int | None = None
+
+    @property
+    def open_seconds(self) -> float:
+        window = self._open_seconds
+        return window() if callable(window) else window
 
     @property
     def is_open(self) -> bool:
@@ -42,9 +59,9 @@ class CircuitBreaker:
         with self._lock:
             if self._opened_at is None:
                 return True
-            if self._probing or self._clock() - self._opened_at < self.open_seconds:
+            if self._prober is not None or self._clock() - self._opened_at < self.open_seconds:
                 return False
-            self._probing = True
+            self._prober = threading.get_ident()
             return True
 
     def succeeded(self) -> None:
@@ -53,24 +70,35 @@ class CircuitBreaker:
         with self._lock:
             was_open = self._opened_at is not None
             self._opened_at = None
-            self._probing = False
+            self._prober = None
         if was_open:
-            logger.warning("circuit closed: %s answers again", self.name)
+            self._log.warning("circuit closed: %s answers again", self.name)
 
     def abandoned(self) -> None:
-        """An attempt ended without an answer either way: a probe in progress is released, so
-        the next caller probes; the circuit stays as it was."""
+        """An attempt ended without an answer either way: the caller's probe, if it held it, is
+        given back, so the next caller probes; the circuit stays as it was."""
+        if self._prober != threading.get_ident():
+            return
         with self._lock:
-            self._probing = False
+            if self._prober == threading.get_ident():
+                self._prober = None
 
-    def failed(self) -> None:
+    def failed(self, error: BaseException | None = None) -> None:
         with self._lock:
             was_open = self._opened_at is not None
             self._opened_at = self._clock()
-            self._probing = False
+            self._prober = None
         if not was_open:
-            logger.warning(
-                "circuit opened: %s does not answer; failing fast for %.1f s",
+            self._log.warning(
+                "circuit opened: %s does not answer%s; failing fast for %.1f s",
                 self.name,
+                f" ({error.__class__.__name__})" if error is not None else "",
                 self.open_seconds,
             )
+
+    def reset(self) -> None:
+        """Closes the circuit at once, without waiting for a probe (an operator cleared the
+        cache; a test starts from a clean process)."""
+        with self._lock:
+            self._opened_at = None
+            self._prober = None

@@ -2,6 +2,7 @@
 instead of each waiting the pool timeout; one caller probes; a success closes it."""
 
 import copy
+import threading
 from typing import Any
 
 import pytest
@@ -236,3 +237,38 @@ def test_abandoning_keeps_the_circuit_as_it_was(breaker: CircuitBreaker, clock: 
     breaker.abandoned()
     assert breaker.is_open
     assert breaker.allow()  # another caller may probe now
+
+
+def test_only_the_prober_gives_its_probe_back(breaker: CircuitBreaker, clock: FakeClock) -> None:
+    # given a probe taken by another thread
+    breaker.failed()
+    clock.now += breaker.open_seconds + 0.1
+    taken = []
+    prober = threading.Thread(target=lambda: taken.append(breaker.allow()))
+    prober.start()
+    prober.join()
+    assert taken == [True]
+
+    # when an attempt of this thread, which let no probe out, ends without an answer
+    breaker.abandoned()
+
+    # then the other thread's probe is still out: no second probe
+    assert not breaker.allow()
+
+
+def test_the_window_may_be_read_when_the_circuit_opens(clock: FakeClock) -> None:
+    window = [1.0]
+    breaker = CircuitBreaker("test", open_seconds=lambda: window[0], clock=clock)
+    window[0] = 3.0
+    breaker.failed()
+    clock.now += 2.0
+    assert not breaker.allow()
+    clock.now += 1.0
+    assert breaker.allow()
+
+
+def test_reset_closes_the_circuit_at_once(breaker: CircuitBreaker) -> None:
+    breaker.failed()
+    breaker.reset()
+    assert not breaker.is_open
+    assert breaker.allow()
