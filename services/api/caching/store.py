@@ -13,7 +13,6 @@ to the database, as with CACHE_ENABLED off.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -23,7 +22,8 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 from django_redis.exceptions import ConnectionInterrupted
 from redis import Redis
-from redis.exceptions import NoScriptError, RedisError
+from redis.commands.core import Script as RedisScript
+from redis.exceptions import RedisError
 
 from caching.metrics import CACHE_ERRORS
 from core.circuit_breaker import CircuitBreaker
@@ -104,18 +104,22 @@ def decode(raw: bytes | str | None) -> Any:
 
 
 class Script:
-    """A Lua script run with EVALSHA, loaded again when the server lost it (after a restart).
-    Redis runs a script atomically: nothing else runs between its commands."""
+    """A Lua script, run with redis-py's registered scripts (EVALSHA, loaded again when the
+    server lost it after a restart). Redis runs a script atomically: nothing else runs between
+    its commands.
+
+    Registered on the first client that runs it rather than at import: the module-level scripts
+    exist before any connection does. The registration only computes the digest (with the
+    client's encoding), so any client of the process may run it afterwards."""
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+        self._registered: RedisScript | None = None
 
     def __call__(self, client: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            return client.eval(self.source, len(keys), *keys, *args)
+        if self._registered is None:
+            self._registered = client.register_script(self.source)
+        return self._registered(keys=keys, args=args, client=client)
 
 
 def get(key: str) -> Any:
