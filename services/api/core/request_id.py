@@ -22,11 +22,6 @@ def current_request_id() -> str:
     return _current.get()
 
 
-def bind_request_id(value: str) -> None:
-    """Bind a request id outside a request (workers, management commands)."""
-    _current.set(value)
-
-
 def request_id_from_header(value: str | None) -> str:
     if value and _VALID.fullmatch(value):
         return value

@@ -27,11 +27,6 @@ def current_context() -> CommandContext:
     return _current.get(_NO_CONTEXT)
 
 
-def bind_context(context: CommandContext) -> None:
-    """Bind a context outside a request (management commands, workers)."""
-    _current.set(context)
-
-
 class CommandContextMiddleware:
     """Records the caller's address and user agent for the events this request appends."""
 

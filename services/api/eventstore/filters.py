@@ -7,11 +7,6 @@ from eventstore import registry
 from eventstore.models import Event
 
 
-class TextInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
-    """Comma-separated text values, each validated as text (a NUL byte is refused with 400
-    instead of reaching PostgreSQL, which cannot store it)."""
-
-
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):
     """Comma-separated values, each one of the choices (the schema lists them)."""
 

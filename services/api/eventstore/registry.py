@@ -39,10 +39,6 @@ def register(
     return name
 
 
-def is_known(name: str) -> bool:
-    return name in _types
-
-
 def current_schema(name: str) -> int:
     return _require(name).schema_version
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Conflict
@@ -29,10 +29,6 @@ class ConcurrencyConflict(Conflict):
 class NewEvent:
     type: str
     data: dict[str, Any] = field(default_factory=dict)
-
-
-def stream_name(kind: str, object_id: int) -> str:
-    return f"{kind}-{object_id}"
 
 
 def stream_version(stream: str) -> int:
@@ -121,7 +117,3 @@ def upcast(event: Event) -> Event:
     event.data = registry.upcast(event.type, event.schema_version, event.data)
     event.schema_version = registry.current_schema(event.type)
     return event
-
-
-def events_of_workspace(workspace_id: int) -> QuerySet[Event]:
-    return Event.objects.filter(workspace_id=workspace_id)
