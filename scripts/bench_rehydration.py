@@ -62,22 +62,10 @@ def run() -> int:
     from eventstore.models import Snapshot
     from eventstore.store import NewEvent, append
     from tasks import aggregate
-    from tasks.events import TASK_CREATED, TASK_DESCRIBED, project_group, task_stream
+    from tasks.events import TASK_CREATED, TASK_DESCRIBED, created_data, project_group, task_stream
 
     def make_task(task_id: int, events: int) -> None:
-        created = {
-            "id": task_id,
-            "project_id": 1,
-            "workspace_id": 1,
-            "title": "bench",
-            "description": "",
-            "status": "todo",
-            "priority": 2,
-            "assignee_id": None,
-            "label_ids": [],
-            "due_date": None,
-            "created_by_id": None,
-        }
+        created = created_data(id=task_id, project_id=1, workspace_id=1, title="bench")
         batch = [NewEvent(TASK_CREATED, created)]
         version = 0
         with transaction.atomic():

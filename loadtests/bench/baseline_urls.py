@@ -14,27 +14,13 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.urls import urlpatterns as platform_urlpatterns
 from tasks.models import Task
+from tasks.serializers import TaskSerializer as PlatformTaskSerializer
 
 
 class TaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = Task
-        fields = [
-            "id",
-            "project",
-            "workspace",
-            "title",
-            "description",
-            "status",
-            "priority",
-            "assignee",
-            "labels",
-            "due_date",
-            "version",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ]
+        fields = PlatformTaskSerializer.Meta.fields
 
 
 class Pagination(pagination.PageNumberPagination):

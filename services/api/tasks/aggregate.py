@@ -17,6 +17,9 @@ SNAPSHOT_EVERY = 100
 
 @dataclass
 class TaskState:
+    """A task as its events made it: the fields of TaskCreated (ev.CREATED_FIELDS, which a test
+    holds equal to these), then what the events' metadata gives."""
+
     id: int
     project_id: int
     workspace_id: int
@@ -46,37 +49,20 @@ def apply(state: TaskState | None, event: Event) -> TaskState:
     data = event.data
     occurred = event.occurred_at.isoformat()
     if event.type == ev.TASK_CREATED:
-        state = TaskState(
-            id=data["id"],
-            project_id=data["project_id"],
-            workspace_id=data["workspace_id"],
-            title=data["title"],
-            description=data["description"],
-            status=data["status"],
-            priority=data["priority"],
-            assignee_id=data["assignee_id"],
-            label_ids=sorted(data["label_ids"]),
-            due_date=data["due_date"],
-            created_by_id=data["created_by_id"],
-            created_at=occurred,
-        )
+        state = TaskState(**{name: data[name] for name in ev.CREATED_FIELDS}, created_at=occurred)
+        state.label_ids = sorted(state.label_ids)
     elif state is None:
         raise ValueError(f"{event.type} before TaskCreated in {event.stream}")
     else:
         state = dataclasses.replace(state)
         for name, value in data.items():
-            if name in _FIELDS_SET_BY_EVENTS:
+            if name in ev.FIELD_EVENTS:
                 setattr(state, name, sorted(value) if name == "label_ids" else value)
         if event.type == ev.TASK_DELETED:
             state.deleted = True
     state.version = event.version
     state.updated_at = occurred
     return state
-
-
-_FIELDS_SET_BY_EVENTS = frozenset(
-    {"title", "description", "status", "priority", "assignee_id", "label_ids", "due_date"}
-)
 
 
 def fold(events: list[Event], state: TaskState | None = None) -> TaskState | None:

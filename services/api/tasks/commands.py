@@ -111,19 +111,19 @@ def task_create(
     access_require_role(actor, project.workspace_id, Role.MEMBER)
     assignee_id = assignee.pk if assignee else None
     _check_assignee(project.workspace_id, assignee_id)
-    data: dict[str, Any] = {
-        "id": allocate_id(Task),
-        "project_id": project.pk,
-        "workspace_id": project.workspace_id,
-        "title": title,
-        "description": description,
-        "status": str(status),
-        "priority": int(priority),
-        "assignee_id": assignee_id,
-        "label_ids": _label_ids(project.workspace_id, labels),
-        "due_date": due_date.isoformat() if due_date else None,
-        "created_by_id": actor.pk,
-    }
+    data = ev.created_data(
+        id=allocate_id(Task),
+        project_id=project.pk,
+        workspace_id=project.workspace_id,
+        title=title,
+        description=description,
+        status=status,
+        priority=priority,
+        assignee_id=assignee_id,
+        label_ids=_label_ids(project.workspace_id, labels),
+        due_date=due_date,
+        created_by_id=actor.pk,
+    )
     stream_state = TaskState(
         id=data["id"], project_id=project.pk, workspace_id=project.workspace_id
     )

@@ -14,14 +14,9 @@ from workspaces.models import Label, Project
 
 PROJECTION_NAME = "tasks"
 
-_ROW_FIELDS = {
-    "title": "title",
-    "description": "description",
-    "status": "status",
-    "priority": "priority",
-    "assignee_id": "assignee_id",
-    "due_date": "due_date",
-}
+# Event fields are named as the Task row's attributes; labels are a relation, set on their own.
+_CREATED_ROW_FIELDS = tuple(name for name in ev.CREATED_FIELDS if name != "label_ids")
+_CHANGED_ROW_FIELDS = frozenset(ev.FIELD_EVENTS) - {"label_ids"}
 
 
 def project(event: Event) -> Task | None:
@@ -55,20 +50,10 @@ def _create(event: Event) -> Task | None:
         return None
     if not Project.objects.filter(pk=data["project_id"]).exists():
         return None  # the project was deleted after this event; its tasks went with it
+    row = {name: data[name] for name in _CREATED_ROW_FIELDS}
+    row["due_date"] = _date(row["due_date"])
     task = Task.objects.create(
-        id=data["id"],
-        project_id=data["project_id"],
-        workspace_id=data["workspace_id"],
-        title=data["title"],
-        description=data["description"],
-        status=data["status"],
-        priority=data["priority"],
-        assignee_id=data["assignee_id"],
-        due_date=_date(data["due_date"]),
-        created_by_id=data["created_by_id"],
-        version=event.version,
-        created_at=event.occurred_at,
-        updated_at=event.occurred_at,
+        **row, version=event.version, created_at=event.occurred_at, updated_at=event.occurred_at
     )
     _set_labels(task, data["label_ids"])
     return task
@@ -78,8 +63,8 @@ def _apply_fields(task: Task, event: Event) -> None:
     for name, value in event.data.items():
         if name == "label_ids":
             _set_labels(task, value)
-        elif name in _ROW_FIELDS:
-            setattr(task, _ROW_FIELDS[name], _date(value) if name == "due_date" else value)
+        elif name in _CHANGED_ROW_FIELDS:
+            setattr(task, name, _date(value) if name == "due_date" else value)
 
 
 def _apply_comment(task: Task, event: Event) -> None:

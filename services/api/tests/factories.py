@@ -9,7 +9,14 @@ from django.contrib.auth import get_user_model
 from accounts.models import Profile
 from eventstore.ids import allocate_id
 from eventstore.store import NewEvent, append, stream_version
-from tasks.events import TASK_COMMENTED, TASK_CREATED, TASK_DESCRIBED, project_group, task_stream
+from tasks.events import (
+    TASK_COMMENTED,
+    TASK_CREATED,
+    TASK_DESCRIBED,
+    created_data,
+    project_group,
+    task_stream,
+)
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
 from tasks.projection import project as project_event
 from workspaces.models import Label, Membership, Project, Role, Workspace
@@ -86,20 +93,19 @@ class TaskFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type[Task], *args: Any, **kwargs: Any) -> Task:
         project = kwargs["project"]
-        due_date = kwargs["due_date"]
-        data = {
-            "id": allocate_id(Task),
-            "project_id": project.pk,
-            "workspace_id": project.workspace_id,
-            "title": kwargs["title"],
-            "description": kwargs["description"],
-            "status": str(kwargs["status"]),
-            "priority": int(kwargs["priority"]),
-            "assignee_id": kwargs["assignee"].pk if kwargs["assignee"] else None,
-            "label_ids": sorted(label.pk for label in kwargs["labels"]),
-            "due_date": due_date.isoformat() if due_date else None,
-            "created_by_id": kwargs["created_by"].pk if kwargs["created_by"] else None,
-        }
+        data = created_data(
+            id=allocate_id(Task),
+            project_id=project.pk,
+            workspace_id=project.workspace_id,
+            title=kwargs["title"],
+            description=kwargs["description"],
+            status=kwargs["status"],
+            priority=kwargs["priority"],
+            assignee_id=kwargs["assignee"].pk if kwargs["assignee"] else None,
+            label_ids=[label.pk for label in kwargs["labels"]],
+            due_date=kwargs["due_date"],
+            created_by_id=kwargs["created_by"].pk if kwargs["created_by"] else None,
+        )
         # Extra no-op events bring the stream to the version the test asks for.
         padding = [NewEvent(TASK_DESCRIBED, {"description": data["description"]})] * (
             kwargs["version"] - 1
