@@ -39,7 +39,8 @@ import orjson
 from django.conf import settings
 from redis import Redis
 
-from caching import keys, principals, store
+from accounts import principals
+from caching import keys, store
 from caching.generations import PENDING_EPOCH
 from caching.store import Script
 from core.throttling import Bucket

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 
-from caching import keys, representations, store
+from caching import keys, store
 from caching.invalidation import (
     Rewrite,
     after_write,
@@ -25,6 +25,7 @@ from caching.invalidation import (
     task_generations,
     workspace_generations,
 )
+from tasks import representations
 
 _in_command: ContextVar[bool] = ContextVar("caching_in_command", default=False)
 

@@ -12,13 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.permissions import IsAuthenticated, IsOwnerOrAdmin, IsOwnerOrReadOnly
-from caching import reads
 from caching.round_trip import EntryPlan
 from caching.views import RoundTripReadMixin
 from core.conditional import etag_for_version, expected_version
 from core.requests import AuthenticatedRequest
 from eventstore.serializers import EventSerializer
-from tasks import commands
+from tasks import commands, reads
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
 from tasks.queries import comment_list, task_as_of, task_history, task_list

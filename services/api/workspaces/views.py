@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from access.checks import access_require_role
 from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
-from caching import reads
 from core.requests import AuthenticatedRequest
+from tasks import reads
 from workspaces import commands
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership, Role

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from redis.connection import AbstractConnection
 
-from accounts import sessions
+from accounts import principals, sessions
 from accounts.tokens import SessionRefreshToken
-from caching import generations, keys, principals, store
+from caching import generations, keys, store
 from caching.stored import StoredResponse
 from tasks.serializers import TaskSerializer
 from tests.api.test_throttling import rates

@@ -21,15 +21,16 @@ from django.http import Http404, HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from caching import keys, representations
+from accounts.principals import workspace_roles
+from caching import keys
 from caching.aside import cached, count_hit, fill
 from caching.http import etag_for_data, if_none_match, not_modified, with_validators
-from caching.principals import workspace_roles
 from caching.round_trip import EntryPlan
 from caching.stored import StoredResponse, from_data
 from caching.views import round_trip_of
 from caching.writebehind import record_task_view
 from core.conditional import etag_for_version
+from tasks import representations
 from tasks.queries import task_version
 
 Render = Callable[[], Any]
