@@ -6,7 +6,7 @@ checkout, which on a cached read was about half of its CPU (docs/benchmarks.md);
 one Redis round trip, and a cached read touches PostgreSQL not at all.
 
 The entry hangs on gen:user:<id> (and the epoch). Signals move it after the commit of any change
-to the user row or to one of the user's memberships, from a command or not (signals.py), so a
+to the user row or to one of the user's memberships, from a command or not (receivers.py), so a
 removed member or a deactivated account is seen at the next request. The password hash is never
 cached: the user is rebuilt with `password` deferred, and code that checks or sets a password
 loads it from PostgreSQL. Writes never rely on this entry: commands check roles with
@@ -21,29 +21,23 @@ from typing import Any
 
 import orjson
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import DEFAULT_DB_ALIAS, models
 
 from accounts import sessions
 from caching import keys
 from caching.aside import cached
 from caching.metrics import CACHE_REQUESTS
-from caching.store import RAW_MARK
+from caching.principals import ACTIVE, MARKER, require_from_token
 from workspaces.queries import membership_roles
+from workspaces.reads import CACHED_ROLES_ATTRIBUTE
 
 CACHE = "principal"
-# The payload is JSON behind this marker, so that the one-round-trip script of a cached read
-# (caching/round_trip.py) can read `active`, `workspaces` and `visibility` with cjson. Moves when
-# the payload's shape changes: an entry of another shape is recomputed, never misread.
-MARKER = RAW_MARK + b"p2\n"
-# Payload fields the round-trip script compares with what the request expects before it counts
-# the request against a throttle (see `requirements`): a new check is one more field here and in
-# `_payload`.
-ACTIVE = "active"
-EPOCH = "epoch"  # the session epoch (accounts/sessions.py) the request's token must carry
+# The payload's shape, as the one-round-trip read expects it, is caching/principals.py's: MARKER,
+# `active`, `workspaces` and `visibility`; this app adds the session epoch (accounts/sessions.py)
+# the request's token must carry, registered as a token requirement (`register`).
+EPOCH = "epoch"
 
-# Attribute of a user instance built from the cache that holds the roles read with it.
-_ROLES = "_cached_workspace_roles"
 _NEVER_CACHED = {"password"}
 
 
@@ -99,16 +93,15 @@ def decode(raw: Any) -> dict[str, Any] | None:
     return payload
 
 
-def requirements(token: Any = None) -> dict[str, Any]:
-    """What a principal entry must hold for a request made with `token` (the validated access
-    token) to go on: checked inside the round trip, before the request is counted against a
-    throttle. A claim that must match the account is one more item here."""
-    wanted: dict[str, Any] = {ACTIVE: True}
-    if token is not None:
-        # A claim that is not a number matches no entry: the ordinary path then refuses it.
-        epoch = sessions.token_epoch(token)
-        wanted[EPOCH] = epoch if epoch is not None else -1
-    return wanted
+def _epoch_wanted(token: Any) -> int:
+    # A claim that is not a number matches no entry: the ordinary path then refuses it.
+    epoch = sessions.token_epoch(token)
+    return epoch if epoch is not None else -1
+
+
+def register() -> None:
+    """Makes the round trip check the token's session epoch against the principal's."""
+    require_from_token(EPOCH, _epoch_wanted)
 
 
 def cached_user(user_id: int) -> AbstractBaseUser:
@@ -158,15 +151,6 @@ def user_from(payload: dict[str, Any]) -> AbstractBaseUser:
         for (_, is_datetime), value in zip(_cached_fields(), payload["values"], strict=True)
     ]
     user = get_user_model().from_db(DEFAULT_DB_ALIAS, payload["fields"], values)
-    setattr(user, _ROLES, {int(w): role for w, role in payload["roles"].items()})
+    setattr(user, CACHED_ROLES_ATTRIBUTE, {int(w): role for w, role in payload["roles"].items()})
     setattr(user, sessions.EPOCH_ATTRIBUTE, payload[EPOCH])
     return user
-
-
-def workspace_roles(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
-    """The user's role in each workspace: the roles cached with the user when it was
-    authenticated from the cache, else fresh from PostgreSQL."""
-    roles = getattr(user, _ROLES, None)
-    if roles is not None:
-        return dict(roles)
-    return membership_roles(user=user)

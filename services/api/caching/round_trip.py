@@ -39,8 +39,7 @@ import orjson
 from django.conf import settings
 from redis import Redis
 
-from accounts import principals
-from caching import keys, store
+from caching import keys, principals, store
 from caching.generations import PENDING_EPOCH
 from caching.store import Script
 from core.throttling import Bucket

@@ -14,8 +14,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework.request import Request
 
-from accounts import principals
-from caching import round_trip, store
+from caching import principals, round_trip, store
 from caching.round_trip import EntryPlan
 from core.throttling import ROUND_TRIP_ATTRIBUTE, SharedRateThrottle
 

@@ -7,6 +7,11 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from eventstore.archive import register_snapshotter
+        from tasks import receivers, view_counts
         from tasks.aggregate import snapshot_stream
 
         register_snapshotter("task-", snapshot_stream)
+        # Invalidates the tasks' cached reads when something bypasses the commands.
+        receivers.connect()
+        # Task views reach TaskViewStats through the write-behind buffer.
+        view_counts.register()

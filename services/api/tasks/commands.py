@@ -16,11 +16,10 @@ from django.db import transaction
 from django.http import Http404
 
 from access.checks import access_can_delete_task, access_require_role
-from caching import write_through
 from core.errors import PreconditionFailed
 from eventstore.ids import allocate_id
 from eventstore.store import NewEvent, append
-from tasks import aggregate
+from tasks import aggregate, write_through
 from tasks import events as ev
 from tasks.aggregate import TaskState
 from tasks.models import Comment, Task, TaskPriority, TaskStatus

@@ -8,9 +8,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from access.checks import access_can_grant, access_require_role
-from caching import write_through
 from tasks.commands import tasks_delete_with_projects
-from workspaces import events
+from workspaces import events, write_through
 from workspaces.models import Label, Membership, Project, Role, Workspace
 
 

@@ -12,8 +12,7 @@ from rest_framework.response import Response
 from access.checks import access_require_role
 from access.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
 from core.requests import AuthenticatedRequest
-from tasks import reads
-from workspaces import commands
+from workspaces import commands, reads
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership, Role
 from workspaces.queries import label_list, membership_list, project_list, workspace_list
