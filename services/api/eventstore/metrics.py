@@ -1,4 +1,4 @@
-"""Metrics of the write side (the metric names docs/architecture.md points to)."""
+"""Metrics of the write side (DESIGN.md's metric table)."""
 
 from prometheus_client import Counter, Gauge, Histogram
 
