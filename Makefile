@@ -57,7 +57,7 @@ test-dev: install chromium ## End to end: `make dev` on a free port and its own 
 	$(PYTHON) -m pytest -p no:cacheprovider -s tests/dev $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: install ## ruff, mypy, makemigrations --check, migrations reverse cleanly
+lint: install ## ruff, mypy, the import contract, makemigrations --check, migrations reverse cleanly
 	$(RECORD) lint -- $(MAKE) --no-print-directory lint-steps
 
 # Each step announces itself ("== ...") so that the report can tell which one failed.
@@ -69,6 +69,8 @@ lint-steps:
 	$(VENV)/bin/ruff format --check .
 	@echo "== mypy"
 	$(VENV)/bin/mypy services/api
+	@echo "== import contract"
+	PYTHONPATH=$(API_DIR):$(ROOT)/services/realtime $(VENV)/bin/lint-imports --no-cache
 	@echo "== makemigrations --check"
 	$(MANAGE) makemigrations --check --dry-run
 	@echo "== migrations reverse"

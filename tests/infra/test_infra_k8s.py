@@ -2,7 +2,7 @@
 
 `make validate-infra` also runs kubernetes-validate (three Kubernetes versions) and checkov on
 the same renders; these tests check what neither knows: references between objects, the flows
-of DESIGN.md, and the copies of nginx/ and monitoring/ that kustomize reads.
+of docs/architecture.md, and the copies of nginx/ and monitoring/ that kustomize reads.
 """
 
 from __future__ import annotations
@@ -428,7 +428,7 @@ def test_application_environment_is_read_by_the_application(overlay):
     assert unknown == [], f"set for the application but read by nothing: {unknown}"
 
 
-# --- network policies: default deny plus the flows of DESIGN.md -----------------------------------
+# --- network policies: default deny plus the flows of docs/architecture.md ------------------------
 
 
 def policy_allows(docs, source: dict[str, str], target: dict[str, str], port: int) -> bool:

@@ -1,4 +1,5 @@
-"""A WebSocket client of the realtime service, through nginx, speaking DESIGN.md's protocol."""
+"""A WebSocket client of the realtime service, through nginx, speaking the protocol of
+docs/websocket.md."""
 
 from __future__ import annotations
 

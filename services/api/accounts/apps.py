@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and profiles"
 
     def ready(self) -> None:
-        from accounts import receivers
+        from accounts import principals, receivers
 
         receivers.connect()
+        principals.register()

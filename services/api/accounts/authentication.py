@@ -20,7 +20,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow
 
-from caching import principals, store
+from accounts import principals
+from caching import store
 from core.throttling import ROUND_TRIP_ATTRIBUTE
 
 # Access tokens whose signature and claims this process has verified, by their encoded form.

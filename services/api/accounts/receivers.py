@@ -5,6 +5,9 @@ these receivers, which only decide whether accounts.sessions must act.
 The commands end sessions themselves and mark the user they save (sessions.HANDLED_ATTRIBUTE),
 so nothing ends twice. QuerySet.update() sends no signal: a tool that deactivates users that
 way calls accounts.sessions.sessions_end itself.
+
+The cached principal (principals.py) is invalidated here too, after any change to a user row or
+to one of the user's memberships.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from accounts import sessions
-from caching.write_through import in_command
+from caching.write_through import in_command, principal_written
 from workspaces.models import Membership
 
 _ENDS = "_sessions_end_reason"
@@ -78,6 +81,15 @@ def membership_deleted(sender: Any, instance: Membership, **kwargs: Any) -> None
     )
 
 
+def principal_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A user row or a membership was saved or deleted: the user's cached principal. Unlike the
+    cached reads' receivers this one runs inside commands too: the commands leave principals to
+    it."""
+    user_id = instance.user_id if isinstance(instance, Membership) else instance.pk
+    if user_id is not None:
+        principal_written(user_id=user_id)
+
+
 def connect() -> None:
     user_model = get_user_model()
     pre_save.connect(user_saving, sender=user_model, dispatch_uid="sessions-user-saving")
@@ -86,3 +98,10 @@ def connect() -> None:
     post_delete.connect(
         membership_deleted, sender=Membership, dispatch_uid="sessions-membership-deleted"
     )
+    for name, signal in (("saved", post_save), ("deleted", post_delete)):
+        for model in (user_model, Membership):
+            signal.connect(
+                principal_changed,
+                sender=model,
+                dispatch_uid=f"caching-principal-{model.__name__}-{name}",
+            )

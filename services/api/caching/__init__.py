@@ -1,2 +1,4 @@
-"""Caching on Redis: cache-aside reads, write-through on commands, write-behind of task views,
-invalidation by generations, stampede protection and the operators' commands (docs/caching.md)."""
+"""Caching on Redis, as a toolkit that knows no model: cache-aside, generations, stampede
+protection, stored responses, the one-round-trip read, the write-through and write-behind
+mechanisms and the operators' commands. Each domain app owns its cached reads, keys,
+representations, write-through and receivers (docs/caching.md, docs/architecture.md)."""

@@ -2,11 +2,8 @@ from django.apps import AppConfig
 
 
 class CachingConfig(AppConfig):
+    """The toolkit of the read cache; it knows no model. Each domain app connects its own
+    invalidation receivers and registers what it needs (write-behind buffer, token checks)."""
+
     name = "caching"
     verbose_name = "Caching (read cache, write-through, write-behind)"
-
-    def ready(self) -> None:
-        # The receivers invalidate what admin edits and bulk tools change behind the commands' back.
-        from caching import signals
-
-        signals.connect()

@@ -1,12 +1,15 @@
-"""What each change invalidates, and when.
+"""When a change invalidates: the generations a write moves, and the rewrite after its commit.
 
-Commands call write_through.py, which moves the generations twice: at once, so that reads inside
-the same transaction (and those racing the commit) stop hitting the old entries, and again after
-the commit, because a reader that resolved the new token before the commit may have stored the
-pre-commit state under it. After the commit the changed entity's entry is also rewritten.
+Each domain app names what its changes invalidate (its cache_keys.py) and what its commands call
+(its write_through.py), which comes here: `after_write` moves the generations twice: at once, so
+that reads inside the same transaction (and those racing the commit) stop hitting the old
+entries, and again after the commit, because a reader that resolved the new token before the
+commit may have stored the pre-commit state under it. After the commit the changed entity's
+entry is also rewritten.
 
-Changes that bypass the commands (admin edits, bulk tools, factories) reach signals.py, which
-collects the generations per transaction and moves them once after the commit.
+Changes that bypass the commands (admin edits, bulk tools, factories) reach each app's
+receivers.py, which hand them to signals.py: it collects the generations per transaction and
+moves them once after the commit.
 """
 
 from __future__ import annotations
@@ -22,28 +25,6 @@ from django.db import transaction
 from caching import generations as gens
 from caching import keys, store
 from caching.store import CacheUnavailable
-
-
-def task_generations(*, task_id: int, project_id: int, workspace_id: int) -> list[str]:
-    """A task's detail, the task lists of its project and of its workspace."""
-    return [
-        keys.task_generation_key(task_id),
-        keys.project_tasks_generation_key(project_id),
-        keys.workspace_tasks_generation_key(workspace_id),
-    ]
-
-
-def project_generations(*, project_id: int, workspace_ids: Iterable[int]) -> list[str]:
-    """A project's detail and the project lists of its workspace(s)."""
-    return [
-        keys.project_generation_key(project_id),
-        *(keys.workspace_projects_generation_key(w) for w in workspace_ids),
-    ]
-
-
-def workspace_generations(*, workspace_id: int) -> list[str]:
-    """A workspace's detail and every workspace list that shows it."""
-    return [keys.workspace_generation_key(workspace_id)]
 
 
 @dataclass(frozen=True)

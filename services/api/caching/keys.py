@@ -1,4 +1,5 @@
-"""Every cache key of the platform, each from one named function (docs/caching.md lists them).
+"""The cache keys every cached read shares, each from one named function (docs/caching.md lists
+them all); the keys of each domain app's entries live in that app's cache_keys.py.
 
 Keys of the read cache are relative: the Django cache adds CACHE_KEY_PREFIX and CACHE_VERSION
 (`taskboard:1:task:42`). A cached entry is stored under its base key plus a digest of the current
@@ -15,7 +16,7 @@ CACHE_VERSION to drop the read cache must not orphan buffered writes.
 """
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 
 from django.conf import settings
 
@@ -23,55 +24,13 @@ from django.conf import settings
 SCHEMA = "2"
 
 # --- entries ---------------------------------------------------------------------------------
-
-
-def task_detail_key(task_id: int) -> str:
-    return f"task:{task_id}"
-
-
-def project_detail_key(project_id: int) -> str:
-    return f"project:{project_id}"
-
-
-def workspace_detail_key(workspace_id: int) -> str:
-    """The workspace without the reader's role, which is added from the reader's membership."""
-    return f"workspace:{workspace_id}"
-
-
-TASK_LIST_PREFIX = "tasks:list:"
-
-
-def task_list_key(
-    *, visible_workspaces: Iterable[int], query: Sequence[tuple[str, list[str]]], url: str
-) -> str:
-    return task_list_key_for(visibility_digest(visible_workspaces), query=query, url=url)
-
-
-def task_list_key_for(visibility: str, *, query: Sequence[tuple[str, list[str]]], url: str) -> str:
-    """The task list key from the reader's visibility digest: the one-round-trip read builds it
-    inside Redis from the cached principal's digest (caching/round_trip.py)."""
-    return f"{TASK_LIST_PREFIX}{visibility}{task_list_key_tail(query=query, url=url)}"
-
-
-def task_list_key_tail(*, query: Sequence[tuple[str, list[str]]], url: str) -> str:
-    return f":{_digest('tasks', query, url)}"
+# The keys of each domain app's entries and generations live in that app (tasks/cache_keys.py,
+# workspaces/cache_keys.py), built with `digest` and `visibility_digest` from here.
 
 
 def visibility_digest(workspace_ids: Iterable[int]) -> str:
     """Names the set of workspaces a reader sees; readers with the same set share list entries."""
-    return _digest("visible", sorted(workspace_ids))[:24]
-
-
-def project_list_key(
-    *, visible_workspaces: Iterable[int], query: Sequence[tuple[str, list[str]]], url: str
-) -> str:
-    return f"projects:list:{_digest('projects', sorted(visible_workspaces), query, url)}"
-
-
-def workspace_list_key(
-    *, roles: Mapping[int, str], query: Sequence[tuple[str, list[str]]], url: str
-) -> str:
-    return f"workspaces:list:{_digest('workspaces', sorted(roles.items()), query, url)}"
+    return digest("visible", sorted(workspace_ids))[:24]
 
 
 def principal_key(user_id: int) -> str:
@@ -95,41 +54,9 @@ def epoch_key() -> str:
     return "gen:epoch"
 
 
-def task_generation_key(task_id: int) -> str:
-    return f"gen:task:{task_id}"
-
-
-def project_tasks_generation_key(project_id: int) -> str:
-    """Moves whenever a task of the project is created, changed or deleted."""
-    return f"gen:project-tasks:{project_id}"
-
-
-WORKSPACE_TASKS_GENERATION_PREFIX = "gen:workspace-tasks:"
-
-
-def workspace_tasks_generation_key(workspace_id: int) -> str:
-    """Moves whenever a task of the workspace is created, changed or deleted."""
-    return f"{WORKSPACE_TASKS_GENERATION_PREFIX}{workspace_id}"
-
-
-def project_generation_key(project_id: int) -> str:
-    return f"gen:project:{project_id}"
-
-
-def workspace_projects_generation_key(workspace_id: int) -> str:
-    """Moves whenever a project of the workspace is created, changed or deleted."""
-    return f"gen:workspace-projects:{workspace_id}"
-
-
 def user_generation_key(user_id: int) -> str:
     """Moves whenever the user row or one of the user's memberships changes."""
     return f"gen:user:{user_id}"
-
-
-def workspace_generation_key(workspace_id: int) -> str:
-    """Moves whenever the workspace's own fields change (its detail and every workspace list
-    that shows it)."""
-    return f"gen:workspace:{workspace_id}"
 
 
 # --- stampede protection ---------------------------------------------------------------------
@@ -142,35 +69,35 @@ def lock_key(entry_key: str) -> str:
 # --- write-behind (raw Redis keys: prefix, no version) ---------------------------------------
 
 
-def task_views_buffer_key() -> str:
-    """A hash of `n:<task id>` (views since the last flush) and `t:<task id>` (last view, ms)."""
-    return f"{settings.CACHE_KEY_PREFIX}:writebehind:task-views"
+def writebehind_buffer_key(name: str) -> str:
+    """A hash of `n:<id>` (counts since the last flush) and `t:<id>` (last time, ms)."""
+    return f"{settings.CACHE_KEY_PREFIX}:writebehind:{name}"
 
 
-def task_views_flushing_key() -> str:
+def writebehind_flushing_key(name: str) -> str:
     """The buffer renamed away by the flusher while it writes it to PostgreSQL."""
-    return f"{settings.CACHE_KEY_PREFIX}:writebehind:task-views:flushing"
+    return f"{writebehind_buffer_key(name)}:flushing"
 
 
-def task_views_flushing_batch_key() -> str:
+def writebehind_flushing_batch_key(name: str) -> str:
     """The id of the batch in the flushing key, recorded with every chunk written to PostgreSQL
     so that a flusher that died after committing never applies the same chunk twice."""
-    return f"{settings.CACHE_KEY_PREFIX}:writebehind:task-views:flushing:batch"
+    return f"{writebehind_flushing_key(name)}:batch"
 
 
 # --- families, for operators (manage.py cache_clear --delete) ---------------------------------
 
+# Each domain app registers the families of its entries (register_family) when it is imported.
 FAMILIES = {
-    "task_detail": "task:*",
-    "task_list": "tasks:list:*",
-    "project_detail": "project:*",
-    "project_list": "projects:list:*",
-    "workspace_detail": "workspace:*",
-    "workspace_list": "workspaces:list:*",
     "generations": "gen:*",
     "locks": "lock:*",
 }
 
 
-def _digest(*parts: object) -> str:
+def register_family(name: str, pattern: str) -> None:
+    FAMILIES[name] = pattern
+
+
+def digest(*parts: object) -> str:
+    """A digest of everything that affects an answer, with the schema of cached values."""
     return hashlib.sha256(repr((SCHEMA, *parts)).encode()).hexdigest()[:40]

@@ -1,6 +1,7 @@
-"""The caching metrics. `cache_requests_total` is DESIGN.md's; the others help an operator see
-why it moves. Under Gunicorn every worker writes them to PROMETHEUS_MULTIPROC_DIR and /metrics
-adds them up (core/metrics.py)."""
+"""The caching metrics. `cache_requests_total` is the one the dashboards, alerts and load tests
+rely on (docs/architecture.md); the others help an operator see why it moves. Under Gunicorn
+every worker writes them to PROMETHEUS_MULTIPROC_DIR and /metrics adds them up
+(core/metrics.py)."""
 
 from prometheus_client import Counter, Gauge, Histogram
 

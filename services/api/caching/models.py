@@ -1,32 +1,7 @@
-"""What the write-behind flusher writes: task view counts, and the batches it has applied."""
+"""What the write-behind flusher records: the batches it has applied (the counts themselves go
+to the registering app's table, tasks.TaskViewStats)."""
 
 from django.db import models
-
-
-class TaskViewStats(models.Model):
-    """How often and when a task was last viewed, flushed from Redis by `flush_writebehind`.
-
-    Not a column of Task: Task is a read model rebuilt from the event log, and views are not
-    events. Without a database constraint and with DO_NOTHING, rebuilding or deleting tasks
-    leaves the counts alone (task ids are never reused)."""
-
-    task = models.OneToOneField(
-        "tasks.Task",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        primary_key=True,
-        related_name="view_stats",
-    )
-    view_count = models.PositiveBigIntegerField(default=0)
-    last_viewed_at = models.DateTimeField(null=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "task view statistics"
-        verbose_name_plural = "task view statistics"
-
-    def __str__(self) -> str:
-        return f"task {self.task_id}: {self.view_count} views"
 
 
 class WriteBehindChunk(models.Model):

@@ -1,172 +1,46 @@
-"""Who the caller is, from the cache: the user row and the user's workspace roles, one entry.
+"""The cached principal as the toolkit sees it: the entry's marker, the fields the one-round-trip
+read (round_trip.py) reads from it, and what a request's token requires of it.
 
-Every authenticated request needs the user (JWT authentication) and every cached read needs the
-user's roles (visibility and the list keys). From PostgreSQL that is two queries plus a pool
-checkout, which on a cached read was about half of its CPU (docs/benchmarks.md); from here it is
-one Redis round trip, and a cached read touches PostgreSQL not at all.
-
-The entry hangs on gen:user:<id> (and the epoch). Signals move it after the commit of any change
-to the user row or to one of the user's memberships, from a command or not (signals.py), so a
-removed member or a deactivated account is seen at the next request. The password hash is never
-cached: the user is rebuilt with `password` deferred, and code that checks or sets a password
-loads it from PostgreSQL. Writes never rely on this entry: commands check roles with
-access.checks, in their transaction, against PostgreSQL.
+The app that owns the users caches the principal (accounts/principals.py) under
+keys.principal_key and keys.user_generation_key, as MARKER + a JSON object holding at least:
+- `workspaces`: the ids of the workspaces the user sees (a read that depends on all of them
+  adds one generation per id, round_trip.EntryPlan.per_workspace);
+- `visibility`: keys.visibility_digest of those ids (a list entry's scope);
+- `active`, and every field a token requirement names (`require_from_token`).
 """
 
 from __future__ import annotations
 
-import functools
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-import orjson
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import DEFAULT_DB_ALIAS, models
-
-from accounts import sessions
-from caching import keys
-from caching.aside import cached
-from caching.metrics import CACHE_REQUESTS
 from caching.store import RAW_MARK
-from workspaces.queries import membership_roles
 
-CACHE = "principal"
 # The payload is JSON behind this marker, so that the one-round-trip script of a cached read
 # (caching/round_trip.py) can read `active`, `workspaces` and `visibility` with cjson. Moves when
 # the payload's shape changes: an entry of another shape is recomputed, never misread.
 MARKER = RAW_MARK + b"p2\n"
 # Payload fields the round-trip script compares with what the request expects before it counts
-# the request against a throttle (see `requirements`): a new check is one more field here and in
-# `_payload`.
+# the request against a throttle (see `requirements`): a new check is one more field here or a
+# registered token requirement, and one more field in the principal's payload.
 ACTIVE = "active"
-EPOCH = "epoch"  # the session epoch (accounts/sessions.py) the request's token must carry
 
-# Attribute of a user instance built from the cache that holds the roles read with it.
-_ROLES = "_cached_workspace_roles"
-_NEVER_CACHED = {"password"}
+# A payload field and the value a validated token requires it to hold.
+_token_requirements: dict[str, Callable[[Any], Any]] = {}
 
 
-class UserNotFound(Exception):
-    """No user has the id (deleted since the token was issued); nothing is cached."""
-
-
-@functools.cache
-def _cached_fields() -> tuple[tuple[str, bool], ...]:
-    """The user model's columns but the password hash, each with whether it holds a datetime
-    (JSON carries those as ISO strings). The model is fixed once apps are ready."""
-    user_model = get_user_model()
-    return tuple(
-        (f.attname, isinstance(f, models.DateTimeField))
-        for f in user_model._meta.concrete_fields
-        if f.attname not in _NEVER_CACHED
-    )
-
-
-def _field_names() -> list[str]:
-    return [name for name, _ in _cached_fields()]
-
-
-def _payload(row: tuple[Any, ...], epoch: int, roles: dict[int, str]) -> bytes:
-    fields = _field_names()
-    values = dict(zip(fields, row, strict=True))
-    workspaces = sorted(roles)
-    return MARKER + orjson.dumps(
-        {
-            "fields": fields,
-            "values": list(row),
-            ACTIVE: bool(values.get("is_active", True)),
-            EPOCH: epoch,
-            "roles": {str(w): role for w, role in roles.items()},
-            "workspaces": workspaces,
-            "visibility": keys.visibility_digest(workspaces),
-        }
-    )
-
-
-def decode(raw: Any) -> dict[str, Any] | None:
-    """The payload of a principal entry, or None when it is of another shape or corrupt."""
-    if not isinstance(raw, bytes) or not raw.startswith(MARKER):
-        return None
-    try:
-        payload = orjson.loads(raw[len(MARKER) :])
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(payload, dict) or payload.get("fields") != _field_names():
-        return None  # a field added or removed by a migration: recompute, do not misread
-    if not isinstance(payload.get(EPOCH), int):
-        return None  # an entry from before session epochs: recompute
-    return payload
+def require_from_token(field: str, wanted: Callable[[Any], Any]) -> None:
+    """Registers a payload field that must equal `wanted(token)` for a request made with `token`
+    (the owner of the principal calls it in its AppConfig.ready())."""
+    _token_requirements[field] = wanted
 
 
 def requirements(token: Any = None) -> dict[str, Any]:
     """What a principal entry must hold for a request made with `token` (the validated access
     token) to go on: checked inside the round trip, before the request is counted against a
-    throttle. A claim that must match the account is one more item here."""
+    throttle. A claim that must match the account is one more registered requirement."""
     wanted: dict[str, Any] = {ACTIVE: True}
     if token is not None:
-        # A claim that is not a number matches no entry: the ordinary path then refuses it.
-        epoch = sessions.token_epoch(token)
-        wanted[EPOCH] = epoch if epoch is not None else -1
+        for field, of_token in _token_requirements.items():
+            wanted[field] = of_token(token)
     return wanted
-
-
-def cached_user(user_id: int) -> AbstractBaseUser:
-    """The user with `password` deferred and their roles attached; UserNotFound if none."""
-    user_model = get_user_model()
-    fields = _field_names()
-
-    def compute() -> bytes:
-        # The session epoch comes in the same query (a join): the token check reads it here.
-        row = (
-            user_model._default_manager.filter(pk=user_id)
-            .values_list(*fields, sessions.EPOCH_LOOKUP)
-            .first()
-        )
-        if row is None:
-            raise UserNotFound(user_id)
-        *values, epoch = row
-        roles = membership_roles(user=user_model(pk=user_id))
-        return _payload(tuple(values), int(epoch or 0), roles)
-
-    raw = cached(
-        cache=CACHE,
-        base=keys.principal_key(user_id),
-        generations=[keys.user_generation_key(user_id)],
-        compute=compute,
-        fresh=lambda value: decode(value) is not None,
-    )
-    payload = decode(raw)
-    # An invariant (compute produced it, or `fresh` accepted it), stated for the type checker.
-    assert payload is not None  # noqa: S101  # nosec B101
-    return user_from(payload)
-
-
-def user_from_prefetched(raw: Any) -> AbstractBaseUser | None:
-    """The user of a principal entry read by a cached read's round trip, counted as a hit; None
-    when the entry is of another shape (the caller then takes the path of a miss)."""
-    payload = decode(raw)
-    if payload is None:
-        return None
-    CACHE_REQUESTS.labels(CACHE, "hit").inc()
-    return user_from(payload)
-
-
-def user_from(payload: dict[str, Any]) -> AbstractBaseUser:
-    values = [
-        datetime.fromisoformat(value) if is_datetime and isinstance(value, str) else value
-        for (_, is_datetime), value in zip(_cached_fields(), payload["values"], strict=True)
-    ]
-    user = get_user_model().from_db(DEFAULT_DB_ALIAS, payload["fields"], values)
-    setattr(user, _ROLES, {int(w): role for w, role in payload["roles"].items()})
-    setattr(user, sessions.EPOCH_ATTRIBUTE, payload[EPOCH])
-    return user
-
-
-def workspace_roles(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
-    """The user's role in each workspace: the roles cached with the user when it was
-    authenticated from the cache, else fresh from PostgreSQL."""
-    roles = getattr(user, _ROLES, None)
-    if roles is not None:
-        return dict(roles)
-    return membership_roles(user=user)

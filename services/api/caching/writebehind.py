@@ -1,5 +1,7 @@
-"""Write-behind of task views: counted in Redis on every read of a task, moved to PostgreSQL in
-batches by the flusher worker (manage.py flush_writebehind).
+"""Write-behind of views: counted in Redis on every read of an object, moved to PostgreSQL in
+batches by the flusher worker (manage.py flush_writebehind). The app whose objects are viewed
+registers the buffer's name and how a batch of counts is applied to its table (`register`; the
+tasks app does, for task views: tasks/view_counts.py).
 
 A view costs the request one atomic Redis script (HINCRBY plus a compare-and-set of the last
 view time) instead of a PostgreSQL write. The flusher takes the buffer atomically by renaming it
@@ -19,14 +21,14 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from redis import Redis
 
@@ -37,13 +39,13 @@ from caching.metrics import (
     WRITEBEHIND_FLUSHED,
     WRITEBEHIND_PENDING,
 )
-from caching.models import TaskViewStats, WriteBehindChunk
+from caching.models import WriteBehindChunk
 from caching.store import CacheUnavailable, Script
 
 logger = logging.getLogger("caching.writebehind")
 
-# KEYS[1]: buffer. ARGV[1]: task id; ARGV[2]: now in ms; ARGV[3]: most fields the buffer holds.
-# Returns 1, or 0 when the view was dropped: a new task would grow a full buffer.
+# KEYS[1]: buffer. ARGV[1]: object id; ARGV[2]: now in ms; ARGV[3]: most fields the buffer holds.
+# Returns 1, or 0 when the view was dropped: a new object would grow a full buffer.
 _RECORD_VIEW = Script(
     """
 local field = 'n:' .. ARGV[1]
@@ -84,24 +86,53 @@ return {ARGV[1], 0}
 # Markers older than this are pruned: no flusher resumes a batch that old.
 MARKER_RETENTION = timedelta(days=7)
 
+# {object id: (views, last view in ms)}, added to the owner's table in one transaction.
+Apply = Callable[[dict[int, tuple[int, int]]], None]
 
-def record_task_view(task_id: int) -> None:
-    """Counts one view of a task. Never fails the request: with Redis down the view is lost."""
+
+@dataclass(frozen=True)
+class Buffer:
+    name: str  # part of the buffer's raw Redis keys (caching/keys.py)
+    apply: Apply
+
+
+_registered: list[Buffer] = []
+
+
+def register(*, name: str, apply: Apply) -> None:
+    """Names the buffer and how its counts reach PostgreSQL (an AppConfig.ready() calls it)."""
+    _registered[:] = [Buffer(name, apply)]
+
+
+def _buffer() -> Buffer:
+    if not _registered:
+        raise ImproperlyConfigured("no write-behind buffer is registered (writebehind.register)")
+    return _registered[0]
+
+
+def _buffer_key() -> str:
+    return keys.writebehind_buffer_key(_buffer().name)
+
+
+def _flushing_key() -> str:
+    return keys.writebehind_flushing_key(_buffer().name)
+
+
+def record_view(object_id: int) -> None:
+    """Counts one view of an object. Never fails the request: with Redis down the view is lost."""
     if not settings.WRITEBEHIND_ENABLED:
         return
     if not store.uses_redis():
         # Embedded development (no Redis): no buffer to flush, so write straight through.
-        _apply({task_id: (1, int(time.time() * 1000))})
+        _apply({object_id: (1, int(time.time() * 1000))})
         return
     now_ms = int(time.time() * 1000)
-    # Two fields per task; while the flusher is down the buffer stops growing at this size.
+    # Two fields per object; while the flusher is down the buffer stops growing at this size.
     max_fields = 2 * settings.WRITEBEHIND_MAX_BUFFERED_TASKS
     with contextlib.suppress(CacheUnavailable):  # the view is lost, the answer is not
         recorded = store.run(
             "record_view",
-            lambda client: _RECORD_VIEW(
-                client, [keys.task_views_buffer_key()], [task_id, now_ms, max_fields]
-            ),
+            lambda client: _RECORD_VIEW(client, [_buffer_key()], [object_id, now_ms, max_fields]),
         )
         if not recorded:
             WRITEBEHIND_DROPPED.inc()
@@ -109,7 +140,7 @@ def record_task_view(task_id: int) -> None:
 
 @dataclass(frozen=True)
 class FlushResult:
-    tasks: int = 0
+    tasks: int = 0  # objects whose counts were written (the registered buffer's are tasks)
     views: int = 0
     chunks_skipped: int = 0
 
@@ -151,9 +182,9 @@ def _take(batch_size: int | None = None) -> tuple[str, bool] | None:
     # The batch id carries its chunk size: "<random>-<size>", at most 32 characters.
     batch = f"{secrets.token_hex(12)}-{batch_size or settings.WRITEBEHIND_BATCH_SIZE}"
     flush_keys = [
-        keys.task_views_buffer_key(),
-        keys.task_views_flushing_key(),
-        keys.task_views_flushing_batch_key(),
+        _buffer_key(),
+        _flushing_key(),
+        keys.writebehind_flushing_batch_key(_buffer().name),
     ]
     result = store.run("writebehind_take", lambda client: _TAKE(client, flush_keys, [batch]))
     if not result:
@@ -169,26 +200,28 @@ def _chunk_size(batch: str) -> int | None:
 
 
 def _read_flushing() -> dict[int, tuple[int, int]]:
-    """{task id: (views, last view in ms)} from the renamed buffer."""
+    """{object id: (views, last view in ms)} from the renamed buffer."""
     fields: dict[Any, Any] = store.run(
-        "writebehind_read", lambda client: client.hgetall(keys.task_views_flushing_key())
+        "writebehind_read", lambda client: client.hgetall(_flushing_key())
     )
     counts: dict[int, int] = {}
     last: dict[int, int] = {}
     for raw_field, raw_value in fields.items():
-        kind, _, task_id = _text(raw_field).partition(":")
+        kind, _, object_id = _text(raw_field).partition(":")
         if kind == "n":
-            counts[int(task_id)] = int(raw_value)
+            counts[int(object_id)] = int(raw_value)
         elif kind == "t":
-            last[int(task_id)] = int(raw_value)
-    return {task_id: (count, last.get(task_id, 0)) for task_id, count in counts.items()}
+            last[int(object_id)] = int(raw_value)
+    return {object_id: (count, last.get(object_id, 0)) for object_id, count in counts.items()}
 
 
 def _apply_batch(batch: str, views: dict[int, tuple[int, int]], batch_size: int) -> FlushResult:
-    task_ids = sorted(views)
+    object_ids = sorted(views)
     result = FlushResult()
-    for chunk, start in enumerate(range(0, len(task_ids), batch_size)):
-        chunk_views = {task_id: views[task_id] for task_id in task_ids[start : start + batch_size]}
+    for chunk, start in enumerate(range(0, len(object_ids), batch_size)):
+        chunk_views = {
+            object_id: views[object_id] for object_id in object_ids[start : start + batch_size]
+        }
         try:
             with transaction.atomic():
                 # The marker first: a second flusher resuming the same batch fails here and
@@ -205,22 +238,13 @@ def _apply_batch(batch: str, views: dict[int, tuple[int, int]], batch_size: int)
 
 
 def _apply(views: dict[int, tuple[int, int]]) -> None:
-    """Adds the counts to PostgreSQL (increments, so concurrent writers never lose one)."""
-    with transaction.atomic():
-        TaskViewStats.objects.bulk_create(
-            [TaskViewStats(task_id=task_id) for task_id in views], ignore_conflicts=True
-        )
-        for task_id, (count, last_ms) in views.items():
-            last_viewed = Value(datetime.fromtimestamp(last_ms / 1000, tz=UTC))
-            TaskViewStats.objects.filter(task_id=task_id).update(
-                view_count=F("view_count") + count,
-                last_viewed_at=Greatest(Coalesce(F("last_viewed_at"), last_viewed), last_viewed),
-            )
+    """Adds the counts to PostgreSQL, as the registered buffer's owner applies them."""
+    _buffer().apply(views)
 
 
 def _finish() -> None:
     def command(client: Redis) -> Any:
-        return client.delete(keys.task_views_flushing_key(), keys.task_views_flushing_batch_key())
+        return client.delete(_flushing_key(), keys.writebehind_flushing_batch_key(_buffer().name))
 
     store.run("writebehind_finish", command)
 
@@ -229,13 +253,13 @@ def _prune_markers() -> None:
     WriteBehindChunk.objects.filter(applied_at__lt=timezone.now() - MARKER_RETENTION).delete()
 
 
-def buffered_views(task_id: int) -> int:
-    """Views of a task waiting in Redis (both buffers), for tests and operators."""
+def buffered_views(object_id: int) -> int:
+    """Views of an object waiting in Redis (both buffers), for tests and operators."""
 
     def command(client: Redis) -> list[Any]:
         pipeline = client.pipeline(transaction=False)
-        pipeline.hget(keys.task_views_buffer_key(), f"n:{task_id}")
-        pipeline.hget(keys.task_views_flushing_key(), f"n:{task_id}")
+        pipeline.hget(_buffer_key(), f"n:{object_id}")
+        pipeline.hget(_flushing_key(), f"n:{object_id}")
         return pipeline.execute()
 
     return sum(int(value or 0) for value in store.run("writebehind_read", command))

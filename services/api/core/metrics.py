@@ -1,4 +1,5 @@
-"""The HTTP metrics of DESIGN.md and the /metrics exposition.
+"""The HTTP metrics the dashboards and alerts rely on (docs/architecture.md) and the /metrics
+exposition.
 
 Gunicorn runs several worker processes; with PROMETHEUS_MULTIPROC_DIR set, prometheus-client
 writes each process's samples to files there and /metrics aggregates them, so whichever worker

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from tasks.models import Comment, Task
+from tasks.models import Comment, Task, TaskViewStats
 
 
 class ReadModelAdmin(admin.ModelAdmin):
@@ -30,3 +30,17 @@ class TaskAdmin(ReadModelAdmin):
 @admin.register(Comment)
 class CommentAdmin(ReadModelAdmin):
     list_display = ("id", "task", "author", "created_at")
+
+
+@admin.register(TaskViewStats)
+class TaskViewStatsAdmin(admin.ModelAdmin):
+    """Read-only: the flusher owns these rows."""
+
+    list_display = ("task_id", "view_count", "last_viewed_at", "updated_at")
+    ordering = ("-view_count",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False

@@ -15,11 +15,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from caching import write_through
 from core.errors import PreconditionFailed
 from eventstore.ids import allocate_id
 from eventstore.store import NewEvent, append
-from tasks import aggregate
+from tasks import aggregate, write_through
 from tasks import events as ev
 from tasks.aggregate import TaskState
 from tasks.models import Comment, Task, TaskPriority, TaskStatus

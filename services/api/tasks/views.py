@@ -11,14 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from caching import reads
 from caching.round_trip import EntryPlan
 from caching.views import RoundTripReadMixin
 from core.conditional import etag_for_version, expected_version
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from eventstore.serializers import EventSerializer
-from tasks import commands
+from tasks import commands, reads
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
 from tasks.queries import comment_list, task_as_of, task_history, task_list

@@ -7,4 +7,11 @@ class WorkspacesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers this app's event types, so reading the log never meets an unknown one.
-        from workspaces import events  # noqa: F401
+        from workspaces import (
+            events,  # noqa: F401
+            receivers,
+        )
+
+        # Invalidates the cached reads of workspaces and projects when something bypasses the
+        # commands.
+        receivers.connect()

@@ -7,8 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
-from caching import write_through
-from workspaces import events
+from workspaces import events, write_through
 from workspaces.access import access_can_grant, access_require_role
 from workspaces.models import Label, Membership, Project, Role, Workspace
 

@@ -18,7 +18,7 @@ def visible_workspace_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Me
 def membership_roles(*, user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
     """The user's role in each workspace they belong to, by workspace id (one index-only query).
 
-    Cached reads check visibility against this (cached with the user, caching/principals.py)
+    Cached reads check visibility against this (cached with the user, accounts/principals.py)
     and key their entries by it, so no cached answer outlives a membership change."""
     return dict(Membership.objects.filter(user_id=user.pk or 0).values_list("workspace_id", "role"))
 

@@ -10,13 +10,12 @@ from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from caching import reads
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from eventstore.filters import AuditFilter
 from eventstore.models import Event
 from eventstore.serializers import AuditEventSerializer
-from workspaces import commands
+from workspaces import commands, reads
 from workspaces.access import access_require_role
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.models import Membership, Role

@@ -1,4 +1,4 @@
-"""The realtime metrics of DESIGN.md, served with the rest on the process's /metrics.
+"""The realtime metrics (docs/architecture.md), served with the rest on the process's /metrics.
 
 Daphne is one process per port, so the default registry is the service's; under
 PROMETHEUS_MULTIPROC_DIR the gauge adds up the live processes instead.

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from caching import generations, keys, store
+from tasks import cache_keys as task_keys
 from tests.caching.conftest import Lookups
 from tests.conftest import requires_redis
 from tests.factories import LabelFactory, ProjectFactory, TaskFactory
@@ -75,7 +76,8 @@ class TestTaskDetail:
         # given an entry of version 1 under the current generations, the task being at version 2
         task = TaskFactory(project=team.project, version=2)
         entry_key, _ = generations.resolve(
-            keys.task_detail_key(task.pk), [keys.epoch_key(), keys.task_generation_key(task.pk)]
+            task_keys.task_detail_key(task.pk),
+            [keys.epoch_key(), task_keys.task_generation_key(task.pk)],
         )
         store.put(entry_key, {"version": 1, "data": {"title": "old"}}, 60)
 

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from caching import keys, store, writebehind
+from caching import store, writebehind
+from tasks import cache_keys as task_keys
 from tests.caching.conftest import Lookups
 from tests.conftest import requires_redis
 from tests.factories import TaskFactory
@@ -57,7 +58,7 @@ def test_delete_frees_the_read_cache_but_keeps_throttles_and_buffered_views(team
     assert _keys(f"{prefix}gen:*") == []
     assert sorted(_keys("*throttle*")) == sorted(throttles)
     assert writebehind.buffered_views(task.pk) == 1
-    assert _keys(keys.task_views_buffer_key())
+    assert _keys(task_keys.task_views_buffer_key())
 
 
 def test_one_family_can_be_deleted_alone(team: Any) -> None:

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from caching import store, writebehind
 from caching.management.commands import flush_writebehind
 from caching.management.commands.flush_writebehind import Command
-from caching.models import TaskViewStats
+from tasks.models import TaskViewStats
 from tests.conftest import requires_redis
 from tests.factories import TaskFactory
 
@@ -41,14 +41,14 @@ def _run(*args: str) -> str:
 def test_once_flushes_and_reports(team: Any) -> None:
     task = TaskFactory(project=team.project)
     for _ in range(2):
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
     assert _run("--once") == "flushed 2 views of 1 tasks (0 chunks already applied)\n"
     assert TaskViewStats.objects.get(task_id=task.pk).view_count == 2
 
 
 def test_the_loop_flushes_until_max_seconds(team: Any) -> None:
     task = TaskFactory(project=team.project)
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     _run("--interval", "0.05", "--max-seconds", "0.2")
     assert TaskViewStats.objects.get(task_id=task.pk).view_count == 1
 
@@ -57,7 +57,7 @@ def test_a_stop_signal_ends_the_loop_after_a_final_flush(team: Any) -> None:
     task = TaskFactory(project=team.project)
     command = Command()
     command._stop = threading.Event()
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     command._stopping(signal.SIGTERM, None)
     command._run({"interval": 60, "batch_size": 10, "max_seconds": 0})
     assert TaskViewStats.objects.get(task_id=task.pk).view_count == 1
@@ -65,7 +65,7 @@ def test_a_stop_signal_ends_the_loop_after_a_final_flush(team: Any) -> None:
 
 def test_the_loop_survives_redis_and_database_failures(team: Any) -> None:
     task = TaskFactory(project=team.project)
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     command = Command()
     store.BREAKER.trip("test", ConnectionError("down"))
     command._flush(10)  # skipped: the buffer waits in Redis

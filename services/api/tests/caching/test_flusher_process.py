@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from caching import writebehind
-from caching.models import TaskViewStats
+from tasks.models import TaskViewStats
 from tests.caching.conftest import (
     API_DIR,
     PYTHON,
@@ -47,7 +47,7 @@ def _flusher(*args: str) -> subprocess.Popen[bytes]:
 
 def _record(task_id: int, views: int) -> None:
     for _ in range(views):
-        writebehind.record_task_view(task_id)
+        writebehind.record_view(task_id)
 
 
 @pytest.fixture

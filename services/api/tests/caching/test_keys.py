@@ -3,6 +3,8 @@
 from django.http import QueryDict
 
 from caching import keys
+from tasks import cache_keys as task_keys
+from workspaces import cache_keys as workspace_keys
 
 
 def _query(text: str) -> list[tuple[str, list[str]]]:
@@ -13,11 +15,13 @@ URL = "http://testserver/api/v1/tasks/"
 
 
 def test_detail_and_generation_keys_are_named_per_object() -> None:
-    assert keys.task_detail_key(7) == "task:7"
-    assert keys.project_detail_key(7) == "project:7"
-    assert keys.workspace_detail_key(7) == "workspace:7"
-    assert keys.task_generation_key(7) != keys.project_generation_key(7)
-    assert keys.project_tasks_generation_key(7) != keys.workspace_tasks_generation_key(7)
+    assert task_keys.task_detail_key(7) == "task:7"
+    assert workspace_keys.project_detail_key(7) == "project:7"
+    assert workspace_keys.workspace_detail_key(7) == "workspace:7"
+    assert task_keys.task_generation_key(7) != workspace_keys.project_generation_key(7)
+    assert workspace_keys.project_tasks_generation_key(
+        7
+    ) != workspace_keys.workspace_tasks_generation_key(7)
 
 
 def test_query_order_does_not_matter_but_values_do() -> None:
@@ -26,16 +30,16 @@ def test_query_order_does_not_matter_but_values_do() -> None:
     other = _query("status=todo&page=2")
 
     # then the first two share a key and the third does not
-    key = keys.task_list_key(visible_workspaces=[1], query=same[0], url=URL)
-    assert keys.task_list_key(visible_workspaces=[1], query=same[1], url=URL) == key
-    assert keys.task_list_key(visible_workspaces=[1], query=other, url=URL) != key
+    key = task_keys.task_list_key(visible_workspaces=[1], query=same[0], url=URL)
+    assert task_keys.task_list_key(visible_workspaces=[1], query=same[1], url=URL) == key
+    assert task_keys.task_list_key(visible_workspaces=[1], query=other, url=URL) != key
 
 
 def test_an_empty_parameter_is_not_dropped() -> None:
     # `?cursor=` selects cursor pagination: it must not share a key with no parameter at all
-    assert keys.task_list_key(
+    assert task_keys.task_list_key(
         visible_workspaces=[1], query=_query("cursor="), url=URL
-    ) != keys.task_list_key(visible_workspaces=[1], query=_query(""), url=URL)
+    ) != task_keys.task_list_key(visible_workspaces=[1], query=_query(""), url=URL)
 
 
 def test_repeated_values_keep_their_order() -> None:
@@ -45,29 +49,31 @@ def test_repeated_values_keep_their_order() -> None:
 
 def test_visibility_is_part_of_every_list_key() -> None:
     query = _query("")
-    assert keys.task_list_key(visible_workspaces=[1, 2], query=query, url=URL) == (
-        keys.task_list_key(visible_workspaces=[2, 1], query=query, url=URL)
+    assert task_keys.task_list_key(visible_workspaces=[1, 2], query=query, url=URL) == (
+        task_keys.task_list_key(visible_workspaces=[2, 1], query=query, url=URL)
     )
-    assert keys.task_list_key(visible_workspaces=[1], query=query, url=URL) != (
-        keys.task_list_key(visible_workspaces=[1, 2], query=query, url=URL)
+    assert task_keys.task_list_key(visible_workspaces=[1], query=query, url=URL) != (
+        task_keys.task_list_key(visible_workspaces=[1, 2], query=query, url=URL)
     )
-    assert keys.project_list_key(visible_workspaces=[1], query=query, url=URL) != (
-        keys.project_list_key(visible_workspaces=[2], query=query, url=URL)
+    assert workspace_keys.project_list_key(visible_workspaces=[1], query=query, url=URL) != (
+        workspace_keys.project_list_key(visible_workspaces=[2], query=query, url=URL)
     )
 
 
 def test_roles_are_part_of_the_workspace_list_key() -> None:
     query = _query("")
-    assert keys.workspace_list_key(roles={1: "owner"}, query=query, url=URL) != (
-        keys.workspace_list_key(roles={1: "viewer"}, query=query, url=URL)
+    assert workspace_keys.workspace_list_key(roles={1: "owner"}, query=query, url=URL) != (
+        workspace_keys.workspace_list_key(roles={1: "viewer"}, query=query, url=URL)
     )
 
 
 def test_the_page_url_is_part_of_list_keys() -> None:
     # the pagination's absolute links are built from the scheme and host
     query = _query("page=1")
-    assert keys.task_list_key(visible_workspaces=[1], query=query, url=URL) != (
-        keys.task_list_key(visible_workspaces=[1], query=query, url="https://other/api/v1/tasks/")
+    assert task_keys.task_list_key(visible_workspaces=[1], query=query, url=URL) != (
+        task_keys.task_list_key(
+            visible_workspaces=[1], query=query, url="https://other/api/v1/tasks/"
+        )
     )
 
 
@@ -76,9 +82,9 @@ def test_list_families_of_different_resources_never_collide() -> None:
     assert (
         len(
             {
-                keys.task_list_key(visible_workspaces=[1], query=query, url=URL),
-                keys.project_list_key(visible_workspaces=[1], query=query, url=URL),
-                keys.workspace_list_key(roles={1: "owner"}, query=query, url=URL),
+                task_keys.task_list_key(visible_workspaces=[1], query=query, url=URL),
+                workspace_keys.project_list_key(visible_workspaces=[1], query=query, url=URL),
+                workspace_keys.workspace_list_key(roles={1: "owner"}, query=query, url=URL),
             }
         )
         == 3
@@ -86,7 +92,12 @@ def test_list_families_of_different_resources_never_collide() -> None:
 
 
 def test_write_behind_keys_carry_the_prefix_but_not_the_version(settings: object) -> None:
-    buffer = keys.task_views_buffer_key()
+    buffer = task_keys.task_views_buffer_key()
     assert buffer.startswith(f"{keys.settings.CACHE_KEY_PREFIX}:writebehind:")
     assert f":{keys.settings.CACHE_VERSION}:" not in buffer
-    assert len({buffer, keys.task_views_flushing_key(), keys.task_views_flushing_batch_key()}) == 3
+    assert (
+        len(
+            {buffer, task_keys.task_views_flushing_key(), task_keys.task_views_flushing_batch_key()}
+        )
+        == 3
+    )

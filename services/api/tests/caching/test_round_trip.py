@@ -12,15 +12,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from redis.connection import AbstractConnection
 
-from accounts import sessions
+from accounts import principals, sessions
 from accounts.tokens import SessionRefreshToken
-from caching import generations, keys, principals, store
+from caching import generations, keys, store
 from caching.stored import StoredResponse
+from tasks import cache_keys as task_keys
 from tasks.serializers import TaskSerializer
 from tests.api.test_throttling import rates
 from tests.caching.conftest import Lookups
 from tests.conftest import requires_redis
 from tests.factories import LabelFactory, TaskFactory
+from workspaces import cache_keys as workspace_keys
 
 pytestmark = [pytest.mark.django_db, requires_redis]
 
@@ -63,13 +65,13 @@ def _list_key(team: Any, client: Any) -> str:
     """The entry key of `?project=` for the team's members, as the ordinary path resolves it."""
     url = f"/api/v1/tasks/?project={team.project.pk}"
     page_url = "http://testserver/api/v1/tasks/"
-    base = keys.task_list_key(
+    base = task_keys.task_list_key(
         visible_workspaces=[team.workspace.pk],
         query=[("project", [str(team.project.pk)])],
         url=page_url,
     )
     entry_key, _ = generations.resolve(
-        base, [keys.epoch_key(), keys.project_tasks_generation_key(team.project.pk)]
+        base, [keys.epoch_key(), workspace_keys.project_tasks_generation_key(team.project.pk)]
     )
     assert client.get(url).status_code == 200
     return entry_key
@@ -115,7 +117,7 @@ class TestOneRoundTrip:
         assert len(sent) == 1, sent
         assert len(queries) == 1  # PostgreSQL: may this user see the task, at which version
         assert lookups("task_detail", "hit") == 1
-        buffer = store.run("test", lambda r: r.hgetall(keys.task_views_buffer_key()))
+        buffer = store.run("test", lambda r: r.hgetall(task_keys.task_views_buffer_key()))
         assert int(buffer[f"n:{task.pk}".encode()]) == 2
 
     def test_the_throttle_is_counted_in_the_round_trip(self, team: Any) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from caching import signals
 from tests.conftest import requires_redis
 from tests.factories import LabelFactory, ProjectFactory, TaskFactory, WorkspaceFactory
+from workspaces import receivers as workspace_receivers
 from workspaces.models import Project, Workspace
 
 pytestmark = [pytest.mark.django_db, requires_redis]
@@ -172,7 +173,7 @@ def test_outside_a_transaction_the_receivers_move_at_once(team: Any, monkeypatch
     monkeypatch.setattr(
         signals.transaction, "get_connection", lambda: type("C", (), {"in_atomic_block": False})
     )
-    signals.workspace_changed(Workspace, team.workspace)
+    workspace_receivers.workspace_changed(Workspace, team.workspace)
     assert moves == [[f"gen:workspace:{team.workspace.pk}"]]
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 from caching import keys, stampede, store
 from caching.aside import cached
+from tasks import cache_keys as task_keys
 from tests.caching.conftest import Lookups
 from tests.conftest import requires_redis
+from workspaces import cache_keys as workspace_keys
 
 pytestmark = requires_redis
 
@@ -58,7 +60,7 @@ def _read(query: SlowQuery) -> Callable[[], Any]:
     return lambda: cached(
         cache="task_list",
         base="tasks:list:stampede",
-        generations=[keys.workspace_tasks_generation_key(1)],
+        generations=[workspace_keys.workspace_tasks_generation_key(1)],
         compute=query,
     )
 
@@ -83,7 +85,7 @@ def test_waiters_compute_themselves_when_the_holder_died(settings: Any) -> None:
     from caching import generations
 
     entry_key, _ = generations.resolve(
-        "tasks:list:stampede", [keys.epoch_key(), keys.workspace_tasks_generation_key(1)]
+        "tasks:list:stampede", [keys.epoch_key(), workspace_keys.workspace_tasks_generation_key(1)]
     )
     assert store.add(store.full_key(keys.lock_key(entry_key)), "dead-process", 30)
     query = SlowQuery(seconds=0)
@@ -119,13 +121,13 @@ def test_a_stale_value_under_the_key_is_not_served_to_waiters() -> None:
         return cached(
             cache="task_detail",
             base="task:stampede",
-            generations=[keys.task_generation_key(1)],
+            generations=[task_keys.task_generation_key(1)],
             compute=lambda: {"version": 2, **query()},
             fresh=lambda value: value["version"] == 2,
         )
 
     entry_key, _ = generations.resolve(
-        "task:stampede", [keys.epoch_key(), keys.task_generation_key(1)]
+        "task:stampede", [keys.epoch_key(), task_keys.task_generation_key(1)]
     )
     store.put(entry_key, {"version": 1, "data": "old"}, 60)
     results = _concurrently(8, read)

@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from caching import generations, keys, store
+from tasks import cache_keys as task_keys
 from tests.caching.conftest import Lookups
 from tests.conftest import requires_redis
 from tests.factories import TaskFactory
+from workspaces import cache_keys as workspace_keys
 
 pytestmark = [pytest.mark.django_db, requires_redis]
 
@@ -106,7 +108,7 @@ def test_the_rewrite_renders_what_a_reader_would_have(
 
 def test_a_reader_that_stored_a_pre_commit_state_is_never_served() -> None:
     # given a reader that resolved the current generation and read the old state
-    generation = keys.project_tasks_generation_key(1)
+    generation = workspace_keys.project_tasks_generation_key(1)
     entry_key, value = generations.resolve("tasks:list:x", [keys.epoch_key(), generation])
     assert value is None
 
@@ -122,7 +124,7 @@ def test_a_reader_that_stored_a_pre_commit_state_is_never_served() -> None:
 
 def test_a_generation_that_expired_comes_back_with_a_new_token() -> None:
     # given an entry under a generation, and that generation lost (evicted, expired)
-    generation = keys.workspace_generation_key(1)
+    generation = workspace_keys.workspace_generation_key(1)
     entry_key, _ = generations.resolve("workspace:1", [keys.epoch_key(), generation])
     store.put(entry_key, {"data": "old"}, 60)
     store.run("test", lambda client: client.delete(store.full_key(generation)))
@@ -140,7 +142,7 @@ def test_receivers_stand_down_inside_commands(team: Any) -> None:
 
     task = TaskFactory(project=team.project)
     collected = set(signals._local.batch.generations)
-    assert keys.task_generation_key(task.pk) in collected
+    assert task_keys.task_generation_key(task.pk) in collected
 
     # when a command changes it, in the same transaction
     team.client("member").patch(f"/api/v1/tasks/{task.pk}/", {"title": "x"}, format="json")
@@ -166,10 +168,10 @@ class TestAfterWrite:
         rewrite = invalidation.Rewrite(
             cache="task_detail",
             base="task:0",
-            generation=keys.task_generation_key(0),
+            generation=task_keys.task_generation_key(0),
             render=lambda: rewrites.append("rendered") or {"version": 1, "data": {}},
         )
-        invalidation.after_write([keys.task_generation_key(0)], rewrite)
+        invalidation.after_write([task_keys.task_generation_key(0)], rewrite)
         assert rewrites == ["rendered"]
 
     def test_after_the_commit_without_a_rewrite_it_only_moves(
@@ -186,7 +188,7 @@ class TestAfterWrite:
     def test_a_rewrite_of_a_deleted_entity_stores_nothing(self) -> None:
         from caching import invalidation
 
-        generation = keys.project_generation_key(0)
+        generation = workspace_keys.project_generation_key(0)
         invalidation.Rewrite("project_detail", "project:0", generation, lambda: None).run()
         _, value = generations.resolve("project:0", [keys.epoch_key(), generation])
         assert value is None
@@ -195,7 +197,7 @@ class TestAfterWrite:
         from caching import invalidation
 
         settings.CACHE_ENABLED = False
-        generation = keys.project_generation_key(0)
+        generation = workspace_keys.project_generation_key(0)
         before, _ = generations.resolve("project:0", [keys.epoch_key(), generation])
         rendered: list[str] = []
         invalidation.Rewrite(
@@ -210,7 +212,7 @@ class TestAfterWrite:
 
         store.BREAKER.trip("test", ConnectionError("down"))
         invalidation.Rewrite(
-            "project_detail", "project:0", keys.project_generation_key(0), dict
+            "project_detail", "project:0", workspace_keys.project_generation_key(0), dict
         ).run()
         assert generations.PENDING_EPOCH.is_set()
 

@@ -6,9 +6,11 @@ from unittest import mock
 
 import pytest
 
-from caching import keys, store, writebehind
-from caching.models import TaskViewStats, WriteBehindChunk
+from caching import store, writebehind
+from caching.models import WriteBehindChunk
 from caching.store import CacheUnavailable
+from tasks import cache_keys as task_keys
+from tasks.models import TaskViewStats
 from tests.conftest import requires_redis
 from tests.factories import TaskFactory
 
@@ -25,7 +27,7 @@ def _buffer_exists() -> bool:
         store.run(
             "test",
             lambda redis: redis.exists(
-                keys.task_views_buffer_key(), keys.task_views_flushing_key()
+                task_keys.task_views_buffer_key(), task_keys.task_views_flushing_key()
             ),
         )
     )
@@ -58,7 +60,7 @@ def test_reads_are_counted_in_redis_and_flushed_in_batches(team: Any) -> None:
 def test_a_second_flush_adds_to_the_counts(team: Any) -> None:
     task = TaskFactory(project=team.project)
     for _ in range(2):
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
         writebehind.flush()
     assert _views(task.pk) == 2
     assert writebehind.flush().views == 0
@@ -67,11 +69,11 @@ def test_a_second_flush_adds_to_the_counts(team: Any) -> None:
 def test_views_made_during_a_flush_wait_for_the_next_one(team: Any) -> None:
     # given a view buffered, then another one arriving while the flusher writes PostgreSQL
     task = TaskFactory(project=team.project)
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     real_apply = writebehind._apply
 
     def apply_while_a_view_arrives(views: dict[int, tuple[int, int]]) -> None:
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
         real_apply(views)
 
     with mock.patch.object(writebehind, "_apply", apply_while_a_view_arrives):
@@ -87,7 +89,7 @@ def test_a_flusher_dying_after_its_commit_does_not_count_twice(team: Any) -> Non
     # given a flush that committed to PostgreSQL but died before deleting the batch in Redis
     task = TaskFactory(project=team.project)
     for _ in range(4):
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
     with (
         mock.patch.object(writebehind, "_finish", side_effect=SystemExit("killed")),
         pytest.raises(SystemExit),
@@ -125,7 +127,7 @@ def _flush_dying_on_the_second_chunk(batch_size: int) -> None:
 def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None:
     tasks = [TaskFactory(project=team.project) for _ in range(3)]
     for task in tasks:
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
     _flush_dying_on_the_second_chunk(batch_size=2)
     assert [_views(t.pk) for t in tasks] == [1, 1, 0]
 
@@ -137,9 +139,9 @@ def test_a_flusher_dying_between_chunks_resumes_with_the_rest(team: Any) -> None
 
 def test_a_leftover_batch_is_flushed_before_the_new_buffer(team: Any) -> None:
     task = TaskFactory(project=team.project)
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     assert writebehind._take() is not None  # a flusher renamed the buffer, then died
-    writebehind.record_task_view(task.pk)  # a new buffer starts
+    writebehind.record_view(task.pk)  # a new buffer starts
 
     result = writebehind.flush()
 
@@ -151,9 +153,9 @@ def test_a_leftover_batch_is_flushed_before_the_new_buffer(team: Any) -> None:
 def test_the_last_view_time_only_moves_forward(team: Any) -> None:
     task = TaskFactory(project=team.project)
     with mock.patch.object(writebehind.time, "time", return_value=2_000_000_000):
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
     with mock.patch.object(writebehind.time, "time", return_value=1_000_000_000):
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
     writebehind.flush()
     stats = TaskViewStats.objects.get(task_id=task.pk)
     assert stats.view_count == 2
@@ -164,7 +166,7 @@ def test_counts_survive_a_rebuild_of_the_task_read_models(team: Any) -> None:
     from django.core.management import call_command
 
     task = TaskFactory(project=team.project)
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     writebehind.flush()
     call_command("rebuild_projections", stdout=mock.MagicMock())
     assert _views(task.pk) == 1
@@ -182,7 +184,7 @@ def test_without_redis_views_are_written_straight_to_the_database(team: Any, set
 
 def test_a_redis_failure_leaves_the_buffer_for_later(team: Any) -> None:
     task = TaskFactory(project=team.project)
-    writebehind.record_task_view(task.pk)
+    writebehind.record_view(task.pk)
     store.BREAKER.trip("test", ConnectionError("down"))
     with pytest.raises(CacheUnavailable):
         writebehind.flush()
@@ -205,7 +207,7 @@ def test_a_resume_with_another_batch_size_does_not_count_a_chunk_twice(team: Any
     # Given a flusher cutting 3 tasks into chunks of 2 that dies after the first chunk committed
     tasks = [TaskFactory(project=team.project) for _ in range(3)]
     for task in tasks:
-        writebehind.record_task_view(task.pk)
+        writebehind.record_view(task.pk)
     _flush_dying_on_the_second_chunk(batch_size=2)
 
     # When the next flusher runs with a different batch size (a changed setting, a deploy)
@@ -221,8 +223,8 @@ def test_the_buffer_stops_growing_while_the_flusher_is_down(team: Any, settings:
     dropped = writebehind.WRITEBEHIND_DROPPED._value.get()
 
     for task in tasks:
-        writebehind.record_task_view(task.pk)
-    writebehind.record_task_view(tasks[0].pk)  # a task already buffered still counts
+        writebehind.record_view(task.pk)
+    writebehind.record_view(tasks[0].pk)  # a task already buffered still counts
 
     assert [writebehind.buffered_views(t.pk) for t in tasks] == [2, 1, 0]
     assert writebehind.WRITEBEHIND_DROPPED._value.get() == dropped + 1

@@ -15,8 +15,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db import OperationalError, connection
 
-from caching import representations
 from eventstore.management.commands.relay_outbox import Command as RelayCommand
+from tasks import representations
 from tasks.models import Task
 from tests.conftest import Team, requires_postgres, requires_redis
 

@@ -1,7 +1,7 @@
-"""The cached reads of the API: what each GET endpoint's entry depends on, and its answer.
+"""The cached reads of tasks: what each GET endpoint's entry depends on, and its answer.
 
 Every cached read first establishes who the user is in which workspace: from the user's cached
-principal (caching/principals.py, invalidated by every membership change) or, for a task, by asking
+principal (accounts/principals.py, invalidated by every membership change) or, for a task, by asking
 PostgreSQL whether the user may see it and at which version (one query). The shared entries hold
 only what is the same for everybody who may see them. A view passes `render`, which reads
 PostgreSQL and serializes exactly as an uncached view would; it runs only on a miss.
@@ -13,27 +13,36 @@ principal and throttles (caching/round_trip.py); `*_plan` says which entry that 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from rest_framework.request import Request
-from rest_framework.response import Response
 
-from caching import keys, representations
+from caching.answers import Answer, Render
+from caching.answers import answer as _answer
+from caching.answers import cached_list as _list
+from caching.answers import id_param as _id
+from caching.answers import is_stored as _is_stored
+from caching.answers import page_url as _page_url
+from caching.answers import query_of as _query
 from caching.aside import cached, count_hit, fill
-from caching.http import etag_for_data, if_none_match, not_modified, with_validators
-from caching.principals import workspace_roles
+from caching.http import if_none_match, not_modified
 from caching.round_trip import EntryPlan
 from caching.stored import StoredResponse, from_data
 from caching.views import round_trip_of
-from caching.writebehind import record_task_view
+from caching.writebehind import record_view
 from core.conditional import etag_for_version
+from tasks import cache_keys as keys
+from tasks import representations
 from tasks.queries import task_version
-
-Render = Callable[[], Any]
-Answer = Response | HttpResponse
+from workspaces.cache_keys import (
+    WORKSPACE_TASKS_GENERATION_PREFIX,
+    project_tasks_generation_key,
+    workspace_tasks_generation_key,
+)
+from workspaces.reads import workspace_roles
 
 
 def task_detail_plan(request: Request, *, task_id: int) -> EntryPlan:
@@ -55,7 +64,7 @@ def task_detail(request: Request, *, task_id: int, render: Render) -> Answer:
     version = task_version(user=request.user, task_id=task_id)
     trip = round_trip_of(request)
     if trip is None or not trip.view_recorded:
-        record_task_view(task_id)
+        record_view(task_id)
     etag = etag_for_version(version)
     if if_none_match(request, etag):
         return not_modified(etag)
@@ -126,15 +135,15 @@ def task_list_plan(request: Request) -> EntryPlan:
     project, workspace = _filters(request)
     tail = keys.task_list_key_tail(query=_query(request), url=_page_url(request))
     if project is not None:
-        generations = [keys.project_tasks_generation_key(project)]
+        generations = [project_tasks_generation_key(project)]
     elif workspace is not None:
-        generations = [keys.workspace_tasks_generation_key(workspace)]
+        generations = [workspace_tasks_generation_key(workspace)]
     else:
         return EntryPlan(
             head=keys.TASK_LIST_PREFIX,
             tail=tail,
             scope="visibility",
-            per_workspace=keys.WORKSPACE_TASKS_GENERATION_PREFIX,
+            per_workspace=WORKSPACE_TASKS_GENERATION_PREFIX,
         )
     return EntryPlan(
         head=keys.TASK_LIST_PREFIX, tail=tail, scope="visibility", generations=generations
@@ -166,11 +175,11 @@ def task_list(request: Request, *, render: Render) -> Answer:
     roles = workspace_roles(request.user)
     project, workspace = _filters(request)
     if project is not None:
-        generations = [keys.project_tasks_generation_key(project)]
+        generations = [project_tasks_generation_key(project)]
     elif workspace is not None:
-        generations = [keys.workspace_tasks_generation_key(workspace)]
+        generations = [workspace_tasks_generation_key(workspace)]
     else:
-        generations = [keys.workspace_tasks_generation_key(w) for w in sorted(roles)]
+        generations = [workspace_tasks_generation_key(w) for w in sorted(roles)]
     base = keys.task_list_key(
         visible_workspaces=roles, query=_query(request), url=_page_url(request)
     )
@@ -180,97 +189,3 @@ def task_list(request: Request, *, render: Render) -> Answer:
 def _filters(request: Request) -> tuple[int | None, int | None]:
     params = request.query_params
     return _id(params.get("project")), _id(params.get("workspace"))
-
-
-def _is_stored(raw: Any) -> bool:
-    return StoredResponse.unpack(raw) is not None
-
-
-def _answer(request: Request, stored: StoredResponse) -> HttpResponse:
-    if if_none_match(request, stored.etag):
-        return not_modified(stored.etag)
-    return stored.response()
-
-
-def project_list(request: Request, *, render: Render) -> Answer:
-    roles = workspace_roles(request.user)
-    workspace = _id(request.query_params.get("workspace"))
-    workspaces = [workspace] if workspace is not None else sorted(roles)
-    generations = [keys.workspace_projects_generation_key(w) for w in workspaces]
-    base = keys.project_list_key(
-        visible_workspaces=roles, query=_query(request), url=_page_url(request)
-    )
-    return _list(request, cache="project_list", base=base, generations=generations, render=render)
-
-
-def workspace_list(request: Request, *, render: Render) -> Answer:
-    """Each workspace shows the user's role in it: the roles are part of the key."""
-    roles = workspace_roles(request.user)
-    generations = [keys.workspace_generation_key(w) for w in sorted(roles)]
-    base = keys.workspace_list_key(roles=roles, query=_query(request), url=_page_url(request))
-    return _list(request, cache="workspace_list", base=base, generations=generations, render=render)
-
-
-def project_detail(request: Request, *, project_id: int, render: Render) -> Response:
-    roles = workspace_roles(request.user)
-    entry = cached(
-        cache="project_detail",
-        base=keys.project_detail_key(project_id),
-        generations=[keys.project_generation_key(project_id)],
-        compute=lambda: representations.project_entry(render()),
-    )
-    if entry["data"]["workspace"] not in roles:
-        raise Http404  # cached for someone else; this user is not in its workspace
-    return _detail(request, entry["data"])
-
-
-def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Response:
-    roles = workspace_roles(request.user)
-    if workspace_id not in roles:
-        raise Http404
-    entry = cached(
-        cache="workspace_detail",
-        base=keys.workspace_detail_key(workspace_id),
-        generations=[keys.workspace_generation_key(workspace_id)],
-        compute=lambda: representations.workspace_entry(render()),
-    )
-    return _detail(request, representations.workspace_with_role(entry, roles[workspace_id]))
-
-
-def _list(
-    request: Request, *, cache: str, base: str, generations: Sequence[str], render: Render
-) -> Answer:
-    raw = cached(
-        cache=cache,
-        base=base,
-        generations=generations,
-        compute=lambda: from_data(render()).pack(),
-        fresh=_is_stored,
-    )
-    stored = StoredResponse.unpack(raw)
-    # An invariant (computed or accepted by `fresh`), stated for the type checker.
-    assert stored is not None  # noqa: S101  # nosec B101
-    return _answer(request, stored)
-
-
-def _detail(request: Request, data: Mapping[str, Any]) -> Response:
-    etag = etag_for_data(data)
-    if if_none_match(request, etag):
-        return not_modified(etag)
-    return with_validators(Response(data), etag)
-
-
-def _id(value: str | None) -> int | None:
-    """A filter's id when it is one; anything else is left to the filter to refuse."""
-    if value is None or not value.isascii() or not value.isdigit():
-        return None
-    return int(value)
-
-
-def _query(request: Request) -> list[tuple[str, list[str]]]:
-    return keys.normalised_query(request.query_params.lists())
-
-
-def _page_url(request: Request) -> str:
-    """What the pagination's absolute `next`/`previous` links are built from, besides the query."""
-    return f"{request.scheme}://{request.get_host()}{request.path}"

@@ -1,0 +1,69 @@
+"""Answers of cached reads, whatever they read: a list kept as stored bytes, a detail kept as
+data, each with its ETag and a 304 for a matching If-None-Match; and the parts of a request that
+go into a list's key. The domain apps' reads.py use them with their own keys and generations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from caching import keys
+from caching.aside import cached
+from caching.http import etag_for_data, if_none_match, not_modified, with_validators
+from caching.stored import StoredResponse, from_data
+
+Render = Callable[[], Any]
+Answer = Response | HttpResponse
+
+
+def is_stored(raw: Any) -> bool:
+    return StoredResponse.unpack(raw) is not None
+
+
+def answer(request: Request, stored: StoredResponse) -> HttpResponse:
+    if if_none_match(request, stored.etag):
+        return not_modified(stored.etag)
+    return stored.response()
+
+
+def cached_list(
+    request: Request, *, cache: str, base: str, generations: Sequence[str], render: Render
+) -> Answer:
+    raw = cached(
+        cache=cache,
+        base=base,
+        generations=generations,
+        compute=lambda: from_data(render()).pack(),
+        fresh=is_stored,
+    )
+    stored = StoredResponse.unpack(raw)
+    # An invariant (computed or accepted by `fresh`), stated for the type checker.
+    assert stored is not None  # noqa: S101  # nosec B101
+    return answer(request, stored)
+
+
+def detail(request: Request, data: Mapping[str, Any]) -> Response:
+    etag = etag_for_data(data)
+    if if_none_match(request, etag):
+        return not_modified(etag)
+    return with_validators(Response(data), etag)
+
+
+def id_param(value: str | None) -> int | None:
+    """A filter's id when it is one; anything else is left to the filter to refuse."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
+def query_of(request: Request) -> list[tuple[str, list[str]]]:
+    return keys.normalised_query(request.query_params.lists())
+
+
+def page_url(request: Request) -> str:
+    """What the pagination's absolute `next`/`previous` links are built from, besides the query."""
+    return f"{request.scheme}://{request.get_host()}{request.path}"

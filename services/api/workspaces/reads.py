@@ -1,0 +1,91 @@
+"""The cached reads of workspaces and projects: what each GET endpoint's entry depends on, and
+its answer (tasks/reads.py explains the pattern).
+
+Every one first establishes the user's role in each workspace: from the user's cached principal
+(accounts/principals.py, invalidated by every membership change) or from PostgreSQL. The shared
+entries hold only what is the same for everybody who may see them; a workspace's role field is
+added per reader.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import Http404
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from caching.answers import Answer, Render, cached_list, detail, id_param, page_url, query_of
+from caching.aside import cached
+from workspaces import representations
+from workspaces.cache_keys import (
+    project_detail_key,
+    project_generation_key,
+    project_list_key,
+    workspace_detail_key,
+    workspace_generation_key,
+    workspace_list_key,
+    workspace_projects_generation_key,
+)
+from workspaces.queries import membership_roles
+
+# Attribute of a user instance that holds the roles read with it: the cached principal
+# (accounts/principals.py) sets it on the user it builds.
+CACHED_ROLES_ATTRIBUTE = "_cached_workspace_roles"
+
+
+def workspace_roles(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
+    """The user's role in each workspace: the roles cached with the user when it was
+    authenticated from the cache, else fresh from PostgreSQL."""
+    roles = getattr(user, CACHED_ROLES_ATTRIBUTE, None)
+    if roles is not None:
+        return dict(roles)
+    return membership_roles(user=user)
+
+
+def project_list(request: Request, *, render: Render) -> Answer:
+    roles = workspace_roles(request.user)
+    workspace = id_param(request.query_params.get("workspace"))
+    workspaces = [workspace] if workspace is not None else sorted(roles)
+    generations = [workspace_projects_generation_key(w) for w in workspaces]
+    base = project_list_key(
+        visible_workspaces=roles, query=query_of(request), url=page_url(request)
+    )
+    return cached_list(
+        request, cache="project_list", base=base, generations=generations, render=render
+    )
+
+
+def workspace_list(request: Request, *, render: Render) -> Answer:
+    """Each workspace shows the user's role in it: the roles are part of the key."""
+    roles = workspace_roles(request.user)
+    generations = [workspace_generation_key(w) for w in sorted(roles)]
+    base = workspace_list_key(roles=roles, query=query_of(request), url=page_url(request))
+    return cached_list(
+        request, cache="workspace_list", base=base, generations=generations, render=render
+    )
+
+
+def project_detail(request: Request, *, project_id: int, render: Render) -> Response:
+    roles = workspace_roles(request.user)
+    entry = cached(
+        cache="project_detail",
+        base=project_detail_key(project_id),
+        generations=[project_generation_key(project_id)],
+        compute=lambda: representations.project_entry(render()),
+    )
+    if entry["data"]["workspace"] not in roles:
+        raise Http404  # cached for someone else; this user is not in its workspace
+    return detail(request, entry["data"])
+
+
+def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Response:
+    roles = workspace_roles(request.user)
+    if workspace_id not in roles:
+        raise Http404
+    entry = cached(
+        cache="workspace_detail",
+        base=workspace_detail_key(workspace_id),
+        generations=[workspace_generation_key(workspace_id)],
+        compute=lambda: representations.workspace_entry(render()),
+    )
+    return detail(request, representations.workspace_with_role(entry, roles[workspace_id]))
