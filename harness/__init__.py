@@ -18,6 +18,7 @@ pythonpath names it too, for a pytest run outside that environment's site.
 from harness.percentiles import PERCENTILE_DEFINITION, percentile
 from harness.ports import free_port, port_open
 from harness.processes import ProcessStartError, ServerProcess, http_answers, wait_until
+from harness.redis import redis_answers, start_redis_server
 
 __all__ = [
     "PERCENTILE_DEFINITION",
@@ -27,5 +28,7 @@ __all__ = [
     "http_answers",
     "percentile",
     "port_open",
+    "redis_answers",
+    "start_redis_server",
     "wait_until",
 ]

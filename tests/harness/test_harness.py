@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import statistics
 import sys
@@ -18,6 +19,8 @@ from harness import (
     http_answers,
     percentile,
     port_open,
+    redis_answers,
+    start_redis_server,
     wait_until,
 )
 
@@ -125,3 +128,14 @@ def test_a_server_that_never_answers_is_stopped_after_the_timeout():
         server.wait_ready(lambda: False, timeout=1)
     assert time.monotonic() - started < 30
     assert not server.running
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="redis-server is not installed")
+def test_a_private_redis_server_answers_and_goes():
+    port = free_port()
+    server = start_redis_server(port)
+    try:
+        assert redis_answers(port)
+    finally:
+        server.stop()
+    assert not redis_answers(port)
