@@ -69,7 +69,8 @@ class ServerProcess:
 
     new_session (the default) starts it in a process group of its own, so that stop() reaches
     what it started too (Gunicorn's workers, the programs make runs, a reloader's child).
-    Without a `log` path its output goes to a temporary file, removed by stop().
+    Without a `log` path its output goes to a temporary file, removed by stop(); log_stdout=False
+    keeps only stderr (a server's request log would otherwise be written during a measurement).
     """
 
     def __init__(
@@ -82,6 +83,7 @@ class ServerProcess:
         log: Path | None = None,
         append_log: bool = False,
         new_session: bool = True,
+        log_stdout: bool = True,
     ) -> None:
         self.name = name
         self.command = [str(part) for part in command]
@@ -95,6 +97,7 @@ class ServerProcess:
             log = Path(path)
         self.log_path = log
         self._append = append_log
+        self._log_stdout = log_stdout
         self._log: IO[bytes] | None = None
         self.popen: subprocess.Popen[bytes] | None = None
 
@@ -108,8 +111,8 @@ class ServerProcess:
             cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            stdout=self._log if self._log_stdout else subprocess.DEVNULL,
+            stderr=self._log,
             start_new_session=self.new_session,
         )
         return self
