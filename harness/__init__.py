@@ -17,7 +17,13 @@ pythonpath names it too, for a pytest run outside that environment's site.
 
 from harness.percentiles import PERCENTILE_DEFINITION, percentile
 from harness.ports import free_port, port_open
-from harness.processes import ProcessStartError, ServerProcess, http_answers, wait_until
+from harness.processes import (
+    ProcessStartError,
+    ServerProcess,
+    http_answers,
+    log_tail,
+    wait_until,
+)
 from harness.redis import redis_answers, start_redis_server
 
 __all__ = [
@@ -26,6 +32,7 @@ __all__ = [
     "ServerProcess",
     "free_port",
     "http_answers",
+    "log_tail",
     "percentile",
     "port_open",
     "redis_answers",

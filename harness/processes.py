@@ -34,6 +34,14 @@ from harness.ports import LOOPBACK, port_open
 LOG_TAIL_LINES = 40
 
 
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last `lines` lines of a log file ("" when there is none yet)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 class ProcessStartError(RuntimeError):
     """A server process exited or did not answer in time; the message ends with its log tail."""
 
@@ -215,12 +223,10 @@ class ServerProcess:
 
     def output(self) -> str:
         """Everything the process wrote so far."""
-        if self._log is not None:
-            self._log.flush()
         try:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        return "\n".join(self.output().splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
