@@ -64,7 +64,7 @@ def http_answers(
 ) -> bool:
     """Whether a GET of `url` answers with one of the `accept` statuses."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310  # nosec B310 - the callers' own loopback servers
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310 - the callers' loopback servers  # nosec B310
             return response.status in accept
     except urllib.error.HTTPError as error:
         return error.code in accept
