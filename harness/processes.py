@@ -159,9 +159,6 @@ class ServerProcess:
                 except subprocess.TimeoutExpired:
                     self._signal_all(signal.SIGKILL)
                     self.popen.wait(timeout=10)
-            elif self.new_session:
-                # The leader is gone; what it started may not be (an orphaned worker).
-                self._signal_all(signal.SIGKILL)
             status = self.popen.returncode
         if self._log is not None:
             self._log.close()
