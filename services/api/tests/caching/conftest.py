@@ -119,7 +119,9 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
     assert binary is not None
     try:
         # The test kills the process itself (an outage): no process group of its own.
-        server = start_redis_server(port, binary=binary, log=Path(os.devnull), new_session=False)
+        server = start_redis_server(
+            port, binary=binary, log=Path(os.devnull), new_session=False, timeout=60
+        )
     except ProcessStartError as error:
         raise AssertionError(f"redis-server on port {port}: {error}") from error
     assert server.popen is not None
