@@ -15,9 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from harness import PERCENTILE_DEFINITION
-from ws_bench.config import (
-    LAYERS,
-)
+from ws_bench.config import LAYERS
 from ws_bench.data import prepare_database, seed
 from ws_bench.layers import layer_roundtrips
 from ws_bench.run import bench, socket_steps

@@ -10,12 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from ws_bench.config import (
-    API_DIR,
-    REALTIME_DIR,
-    TASKS,
-    bench_environment,
-)
+from ws_bench.config import API_DIR, REALTIME_DIR, TASKS, bench_environment
 
 
 def prepare_database(args: argparse.Namespace) -> None:

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 
 from harness import percentile
 from ws_bench.clients import Reader, Tally
-from ws_bench.config import (
-    P95_TARGET,
-)
+from ws_bench.config import P95_TARGET
 from ws_bench.data import World
 from ws_bench.probes import histogram_quantile, process_sample, server_histogram
 from ws_bench.services import Services

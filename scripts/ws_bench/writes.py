@@ -11,9 +11,7 @@ from typing import Any
 
 import requests
 
-from ws_bench.config import (
-    TASKS,
-)
+from ws_bench.config import TASKS
 from ws_bench.data import World
 
 
