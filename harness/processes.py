@@ -75,7 +75,7 @@ def http_answers(
 class ServerProcess:
     """One child process and its log file.
 
-    new_session (the default) starts it in a process group of its own, so that stop() reaches
+    own_group (the default) starts it in a process group of its own, so that stop() reaches
     what it started too (Gunicorn's workers, the programs make runs, a reloader's child).
     Without a `log` path its output goes to a temporary file, removed by stop(); log_stdout=False
     keeps only stderr (a server's request log would otherwise be written during a measurement).
@@ -90,14 +90,14 @@ class ServerProcess:
         cwd: Path | str | None = None,
         log: Path | None = None,
         append_log: bool = False,
-        new_session: bool = True,
+        own_group: bool = True,
         log_stdout: bool = True,
     ) -> None:
         self.name = name
         self.command = [str(part) for part in command]
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
-        self.new_session = new_session
+        self.own_group = own_group
         self._owns_log = log is None
         if log is None:
             handle, path = tempfile.mkstemp(prefix=f"{name.replace(':', '-')}-", suffix=".log")
@@ -121,7 +121,7 @@ class ServerProcess:
             stdin=subprocess.DEVNULL,
             stdout=self._log if self._log_stdout else subprocess.DEVNULL,
             stderr=self._log,
-            start_new_session=self.new_session,
+            start_new_session=self.own_group,
         )
         return self
 
@@ -148,7 +148,7 @@ class ServerProcess:
         return self._process().wait(timeout=timeout)
 
     def stop(self, timeout: float = 20.0, signum: int = signal.SIGTERM) -> int | None:
-        """`signum` (to the whole group when in a session of its own), SIGKILL after `timeout`
+        """`signum` (to its whole process group when it leads one), SIGKILL after `timeout`
         seconds; returns the exit status. Safe to call twice and on a process that has exited."""
         status = None
         if self.popen is not None:
@@ -170,7 +170,7 @@ class ServerProcess:
     def _signal_all(self, signum: int) -> None:
         process = self._process()
         with contextlib.suppress(ProcessLookupError):
-            if self.new_session:
+            if self.own_group:
                 os.killpg(process.pid, signum)
             else:
                 process.send_signal(signum)

@@ -25,7 +25,7 @@ def start_redis_server(
     *,
     binary: str = "redis-server",
     log: Path | None = None,
-    new_session: bool = True,
+    own_group: bool = True,
     timeout: float = 30.0,
 ) -> ServerProcess:
     """redis-server on 127.0.0.1:`port`, started and answering PING within `timeout` seconds
@@ -37,7 +37,7 @@ def start_redis_server(
             *("--save", "", "--appendonly", "no", "--daemonize", "no"),
         ],
         log=log,
-        new_session=new_session,
+        own_group=own_group,
     ).start()
     try:
         server.wait_ready(lambda: redis_answers(port), timeout, interval=0.05)

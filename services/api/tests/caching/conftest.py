@@ -120,7 +120,7 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
     try:
         # The test kills the process itself (an outage): no process group of its own.
         server = start_redis_server(
-            port, binary=binary, log=Path(os.devnull), new_session=False, timeout=60
+            port, binary=binary, log=Path(os.devnull), own_group=False, timeout=60
         )
     except ProcessStartError as error:
         raise AssertionError(f"redis-server on port {port}: {error}") from error
