@@ -29,8 +29,14 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	uv sync --frozen
 	@touch $@
 
+# The repository's root on the environment's sys.path, so that every tool run with it (a script,
+# a test, a child process) imports the shared harness/ package; harness/__init__.py says why.
+$(VENV)/.root-on-path: $(VENV)/.synced
+	$(PYTHON) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "taskboard-root.pth").write_text("$(ROOT)\n")'
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.synced ## Create or update the Python environment from uv.lock
+install: $(VENV)/.synced $(VENV)/.root-on-path ## Create or update the Python environment from uv.lock
 
 .PHONY: dev
 dev: install ## Serve the whole platform on one port: API, /ws/v1/, /live/, outbox relay (embedded defaults, or DATABASE_URL/REDIS_URL; PORT=8000)

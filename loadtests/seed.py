@@ -4,7 +4,8 @@
     python loadtests/seed.py --mode orm   # the local stack: Django ORM and the domain commands
     python loadtests/seed.py --mode api --target https://host  # anywhere: through the REST API
 
-Both modes make the same data and are idempotent: a second run creates only what is missing.
+Both modes make the same data, one plan (loadtests/seed_plan.py), and are idempotent: a second
+run creates only what is missing.
 
 - USERS accounts `lt-user-NNNN`, all with one password (LOADTEST_PASSWORD, else a random one kept
   in loadtests/reports/seed-password);
@@ -40,15 +41,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import stack_env  # noqa: E402
+from seed_plan import SeedPlan, WorkspacePlan  # noqa: E402
 
 REPORTS = HERE / "reports"
 DEFAULT_DATASET = REPORTS / "dataset.json"
-USERNAME = "lt-user-{:04d}"
-WORKSPACE = "loadtest-ws-{:03d}"
-PROJECT = "loadtest-p-{:03d}-{:02d}"
-LABELS = (("bug", "#dc2626"), ("feature", "#2563eb"), ("chore", "#6b7280"))
-STATUSES = ("todo", "in_progress", "done")
-PRIORITIES = ("low", "medium", "high", "urgent")
 
 
 def password() -> str:
@@ -69,7 +65,7 @@ def say(message: str) -> None:
 # --- ORM mode ----------------------------------------------------------------------------------
 
 
-def seed_orm(args: argparse.Namespace) -> dict[str, Any]:
+def seed_orm(args: argparse.Namespace, plan: SeedPlan) -> dict[str, Any]:
     import django
 
     django.setup()
@@ -90,7 +86,7 @@ def seed_orm(args: argparse.Namespace) -> dict[str, Any]:
     secret = password()
     hashed = make_password(secret)  # one hash (the costly part) for every account
 
-    names = [USERNAME.format(i) for i in range(args.users)]
+    names = list(plan.users)
     existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
     missing = [n for n in names if n not in existing]
     if missing:
@@ -103,53 +99,49 @@ def seed_orm(args: argparse.Namespace) -> dict[str, Any]:
     without_profile = [u for u in users.values() if not Profile.objects.filter(user=u).exists()]
     Profile.objects.bulk_create([Profile(user=u) for u in without_profile])
 
-    statuses, priorities = list(TaskStatus), list(TaskPriority)
     workspaces_out, projects_out = [], []
     created_tasks = 0
-    for w in range(args.workspaces):
-        member_names = [names[i] for i in range(w, args.users, args.workspaces)]
-        if not member_names:
-            continue
-        owner = users[member_names[0]]
+    for w, planned in enumerate(plan.workspaces):
+        owner = users[planned.owner]
         with transaction.atomic():
-            workspace = Workspace.objects.filter(name=WORKSPACE.format(w)).order_by("id").first()
+            workspace = Workspace.objects.filter(name=planned.name).order_by("id").first()
             if workspace is None:
-                workspace = workspace_create(actor=owner, name=WORKSPACE.format(w))
+                workspace = workspace_create(actor=owner, name=planned.name)
             present = set(
                 Membership.objects.filter(workspace=workspace).values_list("user_id", flat=True)
             )
-            for name in member_names:
+            for name in planned.members:
                 if users[name].pk not in present:
                     member_add(actor=owner, workspace=workspace, user=users[name], role=Role.MEMBER)
             labels = list(Label.objects.filter(workspace=workspace).order_by("id"))
-            for label_name, color in LABELS[len(labels) :]:
+            for label_name, color in planned.labels[len(labels) :]:
                 labels.append(
                     label_create(actor=owner, workspace=workspace, name=label_name, color=color)
                 )
+        label_named = {label.name: label for label in labels}
         project_ids = []
-        for p in range(args.projects):
+        for project_plan in planned.projects:
             with transaction.atomic():
                 project = (
-                    Project.objects.filter(workspace=workspace, name=PROJECT.format(w, p))
+                    Project.objects.filter(workspace=workspace, name=project_plan.name)
                     .order_by("id")
                     .first()
                 )
                 if project is None:
                     project = project_create(
-                        actor=owner, workspace=workspace, name=PROJECT.format(w, p)
+                        actor=owner, workspace=workspace, name=project_plan.name
                     )
                 have = Task.objects.filter(project=project).count()
-                for n in range(have, args.tasks):
-                    author = users[member_names[n % len(member_names)]]
+                for task in project_plan.tasks[have:]:
                     task_create(
-                        actor=author,
+                        actor=users[task.author],
                         project=project,
-                        title=f"Task {n + 1} of {project.name}",
-                        description=f"Seeded task {n + 1}: " + "lorem ipsum dolor sit amet " * 4,
-                        status=statuses[n % len(statuses)],
-                        priority=priorities[(n + p) % len(priorities)],
-                        assignee=users[member_names[(n + 1) % len(member_names)]],
-                        labels=[labels[n % len(labels)]],
+                        title=task.title,
+                        description=task.description,
+                        status=TaskStatus(task.status),
+                        priority=TaskPriority[task.priority.upper()],
+                        assignee=users[task.assignee],
+                        labels=[label_named[task.label]],
                     )
                     created_tasks += 1
             project_ids.append(project.pk)
@@ -243,7 +235,7 @@ class Api:
         raise SystemExit(f"seed: {method} {path} still throttled after 20 tries: raise the rates")
 
 
-def seed_api(args: argparse.Namespace) -> dict[str, Any]:
+def seed_api(args: argparse.Namespace, plan: SeedPlan) -> dict[str, Any]:
     # --insecure wins over the default CA: that CA (the native stack's) may exist beside a target
     # that another certificate serves, such as the Compose stack's self-signed one.
     if args.insecure:
@@ -253,7 +245,7 @@ def seed_api(args: argparse.Namespace) -> dict[str, Any]:
     api = Api(args.target, verify)
     secret = password()
     started = time.monotonic()
-    names = [USERNAME.format(i) for i in range(args.users)]
+    names = list(plan.users)
     tokens: dict[str, str] = {}
     ids: dict[str, int] = {}
     for n, name in enumerate(names):
@@ -285,18 +277,17 @@ def seed_api(args: argparse.Namespace) -> dict[str, Any]:
                 url = url[url.index("/api/") :]
         return out
 
-    def ensure_workspace(w: int) -> dict[str, Any]:
-        member_names = [names[i] for i in range(w, args.users, args.workspaces)]
-        owner = tokens[member_names[0]]
-        found = [x for x in paged("/api/v1/workspaces/", owner) if x["name"] == WORKSPACE.format(w)]
+    def ensure_workspace(planned: WorkspacePlan) -> dict[str, Any]:
+        owner = tokens[planned.owner]
+        found = [x for x in paged("/api/v1/workspaces/", owner) if x["name"] == planned.name]
         if found:
             workspace_id = found[0]["id"]
         else:
             workspace_id = api.call(
-                "POST", "/api/v1/workspaces/", owner, json={"name": WORKSPACE.format(w)}
+                "POST", "/api/v1/workspaces/", owner, json={"name": planned.name}
             ).json()["id"]
         present = {m["user"] for m in paged(f"/api/v1/workspaces/{workspace_id}/members/", owner)}
-        for name in member_names[1:]:
+        for name in planned.members[1:]:
             if ids[name] not in present:
                 api.call(
                     "POST",
@@ -305,7 +296,7 @@ def seed_api(args: argparse.Namespace) -> dict[str, Any]:
                     json={"user": ids[name], "role": "member"},
                 )
         labels = paged(f"/api/v1/labels/?workspace={workspace_id}", owner)
-        for label_name, color in LABELS[len(labels) :]:
+        for label_name, color in planned.labels[len(labels) :]:
             labels.append(
                 api.call(
                     "POST",
@@ -314,52 +305,52 @@ def seed_api(args: argparse.Namespace) -> dict[str, Any]:
                     json={"workspace": workspace_id, "name": label_name, "color": color},
                 ).json()
             )
+        label_named = {label["name"]: label for label in labels}
         projects = {
             p["name"]: p for p in paged(f"/api/v1/projects/?workspace={workspace_id}", owner)
         }
         project_out = []
-        for p in range(args.projects):
+        for project_plan in planned.projects:
             project = (
-                projects.get(PROJECT.format(w, p))
+                projects.get(project_plan.name)
                 or api.call(
                     "POST",
                     "/api/v1/projects/",
                     owner,
-                    json={"workspace": workspace_id, "name": PROJECT.format(w, p)},
+                    json={"workspace": workspace_id, "name": project_plan.name},
                 ).json()
             )
             have = paged(f"/api/v1/tasks/?project={project['id']}", owner)
-            for n in range(len(have), args.tasks):
-                author = tokens[member_names[n % len(member_names)]]
+            for task in project_plan.tasks[len(have) :]:
                 api.call(
                     "POST",
                     "/api/v1/tasks/",
-                    author,
+                    tokens[task.author],
                     json={
                         "project": project["id"],
-                        "title": f"Task {n + 1} of {PROJECT.format(w, p)}",
-                        "description": f"Seeded task {n + 1}: " + "lorem ipsum dolor sit amet " * 4,
-                        "status": STATUSES[n % len(STATUSES)],
-                        "priority": PRIORITIES[(n + p) % len(PRIORITIES)],
-                        "assignee": ids[member_names[(n + 1) % len(member_names)]],
-                        "labels": [labels[n % len(labels)]["id"]],
+                        "title": task.title,
+                        "description": task.description,
+                        "status": task.status,
+                        "priority": task.priority,
+                        "assignee": ids[task.assignee],
+                        "labels": [label_named[task.label]["id"]],
                     },
                 )
             tasks = sorted(t["id"] for t in paged(f"/api/v1/tasks/?project={project['id']}", owner))
             project_out.append({"id": project["id"], "workspace": workspace_id, "tasks": tasks})
         return {
             "id": workspace_id,
-            "owner": ids[member_names[0]],
+            "owner": ids[planned.owner],
             "projects": [p["id"] for p in project_out],
             "labels": [label["id"] for label in labels],
             "_projects": project_out,
         }
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        workspaces = list(pool.map(ensure_workspace, range(min(args.workspaces, args.users))))
+        workspaces = list(pool.map(ensure_workspace, plan.workspaces))
     projects = [p for w in workspaces for p in w.pop("_projects")]
     users_out = [
-        {"id": ids[name], "username": name, "workspaces": [workspaces[i % len(workspaces)]["id"]]}
+        {"id": ids[name], "username": name, "workspaces": [workspaces[plan.workspace_of(i)]["id"]]}
         for i, name in enumerate(names)
     ]
     say(f"ready in {time.monotonic() - started:.1f} s")
@@ -401,7 +392,8 @@ def main() -> int:
             [sys.executable, __file__, *sys.argv[1:]], env=env, cwd=stack_env.API_DIR, check=False
         ).returncode
 
-    dataset = seed_orm(args) if args.mode == "orm" else seed_api(args)
+    plan = SeedPlan.of_shape(args.users, args.workspaces, args.projects, args.tasks)
+    dataset = seed_orm(args, plan) if args.mode == "orm" else seed_api(args, plan)
     dataset["target"] = args.target
     dataset["shape"] = {
         "users": args.users,

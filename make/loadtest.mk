@@ -68,10 +68,11 @@ bench: loadtest-install stack-install ## Regenerate docs/benchmarks.md: static c
 	$(RECORD) bench --result $(LOADTEST_DIR)/reports/bench.json --keep $(ROOT)/docs/evidence/bench.json -- \
 		bash $(WITH_STACK) raised -- $(PYTHON) $(LOADTEST_DIR)/bench/bench.py $(BENCH_ARGS)
 
-# The runner's own logic (verdicts, percentiles, which caches count): no stack needed.
+# The runner's own logic (verdicts, percentiles, which caches count) and the harness the tools
+# share (harness/: ports, processes, the percentile): no stack needed.
 .PHONY: test-loadtest-tools
-test-loadtest-tools: install ## Unit tests of the load-test runner (tests/loadtest)
-	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/loadtest
+test-loadtest-tools: install ## Unit tests of the load-test runner and the tools' shared harness (tests/loadtest, tests/harness)
+	$(PYTHON) -m pytest -p no:django -p no:cacheprovider -W ignore::pytest.PytestConfigWarning -q $(ROOT)/tests/loadtest $(ROOT)/tests/harness
 
 CI_TARGETS += test-loadtest-tools loadtest-smoke loadtest-throttle
 

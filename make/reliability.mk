@@ -23,12 +23,13 @@ fuzz: install ## Fuzz every API operation from the OpenAPI schema (FUZZ_EXAMPLES
 		--junitxml=$(EVIDENCE_DIR)/fuzz/junit.xml $(PYTEST_ARGS)
 
 # The application is clean, each accepted finding justified inline (# nosec B... with its
-# reason). The scripts are operator tools that start fixed programs with argument lists, never a
-# shell: the subprocess checks (B404, B603, B607) are skipped for them, nothing else.
+# reason). The scripts (and harness/, which they share) are operator tools that start fixed
+# programs with argument lists, never a shell: the subprocess checks (B404, B603, B607) are
+# skipped for them, nothing else.
 .PHONY: bandit
 bandit: install ## Static security analysis (bandit) of the application and the scripts
 	$(RECORD) bandit -- bash -c '$(VENV)/bin/bandit -q -r services/api services/realtime -x services/api/tests \
-		&& $(VENV)/bin/bandit -q -r scripts -s B404,B603,B607'
+		&& $(VENV)/bin/bandit -q -r scripts harness -s B404,B603,B607'
 
 .PHONY: reliability-tools
 reliability-tools: install

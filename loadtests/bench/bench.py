@@ -35,6 +35,7 @@ import os
 import platform
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -46,6 +47,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import stack_env  # noqa: E402
+
+from harness import ProcessStartError, ServerProcess  # noqa: E402
 
 ROOT = stack_env.ROOT
 PORTS = {"8010": "18010", "8011": "18011", "8080": "18080", "8081": "18081", "8443": "18443"}
@@ -74,8 +77,6 @@ def wait_for_quiet(threshold: float, max_seconds: float) -> dict[str, Any]:
 
 
 def fetch(url: str, token: str | None = None, timeout: float = 10) -> tuple[int, bytes]:
-    import ssl
-
     context = ssl.create_default_context(cafile=str(stack_env.STACK_DIR / "certs" / "ca.crt"))
     request = urllib.request.Request(url)  # noqa: S310 - loopback only
     if token:
@@ -93,8 +94,8 @@ class Servers:
     def __init__(self, workdir: Path, cpus: str) -> None:
         self.workdir = workdir
         self.cpus = cpus
-        self.nginx: subprocess.Popen[bytes] | None = None
-        self.gunicorn: subprocess.Popen[bytes] | None = None
+        self.nginx: ServerProcess | None = None
+        self.gunicorn: ServerProcess | None = None
 
     def pin(self) -> list[str]:
         return ["taskset", "-c", self.cpus] if self.cpus else []
@@ -124,8 +125,8 @@ class Servers:
             )
         text = text.replace("https://$host:8443", "https://$host:18443")
         conf.write_text(text)
-        log = (self.workdir / "nginx.log").open("wb")
-        self.nginx = subprocess.Popen(
+        self.nginx = ServerProcess(
+            "nginx",
             [
                 *self.pin(),
                 "nginx",
@@ -138,11 +139,9 @@ class Servers:
                 "-g",
                 f"daemon off; pid {self.workdir}/nginx.pid;",
             ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self._wait(f"{BASE}/healthz", "nginx", accept=(200, 502))
+            log=self.workdir / "nginx.log",
+        ).start()
+        self._wait(self.nginx, f"{BASE}/healthz", accept=(200, 502))
 
     def start_gunicorn(self, **env_overrides: str) -> None:
         self.stop_gunicorn()
@@ -157,8 +156,8 @@ class Servers:
         )
         env["PYTHONPATH"] = f"{stack_env.API_DIR}:{ROOT / 'services' / 'realtime'}:{HERE}"
         env.update(env_overrides)
-        log = (self.workdir / "gunicorn.log").open("ab")
-        self.gunicorn = subprocess.Popen(
+        self.gunicorn = ServerProcess(
+            "gunicorn",
             [
                 *self.pin(),
                 str(stack_env.VENV_BIN / "gunicorn"),
@@ -168,45 +167,33 @@ class Servers:
             ],
             cwd=stack_env.API_DIR,
             env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self._wait("http://127.0.0.1:18010/readyz", "gunicorn", accept=(200,))
+            log=self.workdir / "gunicorn.log",
+            append_log=True,
+        ).start()
+        self._wait(self.gunicorn, "http://127.0.0.1:18010/readyz", accept=(200,))
 
-    def _wait(self, url: str, what: str, accept: tuple[int, ...]) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                status, _ = fetch(url, timeout=3)
-                if status in accept:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit(f"bench: {what} did not come up; see {self.workdir}")
+    def _wait(self, server: ServerProcess, url: str, accept: tuple[int, ...]) -> None:
+        tls = ssl.create_default_context(cafile=str(stack_env.STACK_DIR / "certs" / "ca.crt"))
+        try:
+            server.wait_http(url, timeout=60, accept=accept, context=tls)
+        except ProcessStartError as error:
+            raise SystemExit(
+                f"bench: {server.name} did not come up; see {self.workdir}\n{error}"
+            ) from error
 
     def gunicorn_workers(self) -> int:
         return len(stack_env.children(self.gunicorn.pid)) if self.gunicorn else 0
 
     def stop_gunicorn(self) -> None:
-        if self.gunicorn and self.gunicorn.poll() is None:
-            os.killpg(self.gunicorn.pid, signal.SIGTERM)
-            try:
-                self.gunicorn.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.gunicorn.pid, signal.SIGKILL)
-                self.gunicorn.wait(timeout=10)
+        if self.gunicorn:
+            self.gunicorn.stop(timeout=40)
         self.gunicorn = None
 
     def stop(self) -> None:
         self.stop_gunicorn()
-        if self.nginx and self.nginx.poll() is None:
-            os.killpg(self.nginx.pid, signal.SIGQUIT)
-            try:
-                self.nginx.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.nginx.pid, signal.SIGKILL)
+        if self.nginx:
+            # SIGQUIT: nginx's graceful shutdown.
+            self.nginx.stop(timeout=20, signum=signal.SIGQUIT)
 
 
 def wrk(

@@ -16,11 +16,12 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
-from statistics import quantiles
 from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
+
+from harness import percentile
 
 # A throwaway user of a throwaway stack.
 # No hex digits and few letters of the labels: the usernames are "<label>-<8 hex>", and Django's
@@ -61,14 +62,6 @@ class Received:
 class SocketLife:
     connects: list[float] = field(default_factory=list)
     disconnects: list[float] = field(default_factory=list)
-
-
-def percentile(values: list[float], q: int) -> float:
-    if not values:
-        return 0.0
-    if len(values) == 1:
-        return values[0]
-    return quantiles(values, n=100)[q - 1]
 
 
 def _raise_for_status(response: httpx.Response) -> None:
@@ -355,8 +348,8 @@ class Load:
             "503": sum(1 for r in chosen if r.status == 503),
             "no_answer": sum(1 for r in chosen if r.status is None),
             "error_rate": len(failed) / len(chosen) if chosen else 0.0,
-            "p50_ms": 1000 * percentile([r.latency for r in chosen], 50),
-            "p95_ms": 1000 * percentile([r.latency for r in chosen], 95),
-            "failed_p95_ms": 1000 * percentile([r.latency for r in failed], 95),
+            "p50_ms": 1000 * percentile([r.latency for r in chosen], 0.50, empty=0.0),
+            "p95_ms": 1000 * percentile([r.latency for r in chosen], 0.95, empty=0.0),
+            "failed_p95_ms": 1000 * percentile([r.latency for r in failed], 0.95, empty=0.0),
             "not_envelope": sum(1 for r in chosen if r.error_code == "not-an-envelope"),
         }

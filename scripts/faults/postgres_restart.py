@@ -5,10 +5,12 @@ without a restart of any process; no write is partial. Ends with a reconciliatio
 
 import sys
 
-from load import Load, percentile
+from load import Load
 from reconcile import reconcile, wait_for_outbox
 from scenario import BacklogSampler, Result, Running, main, sleep_until
 from stack import PrivateStack
+
+from harness import percentile
 
 
 def postgres_restart(stack: PrivateStack, smoke: bool) -> Result:
@@ -47,7 +49,7 @@ def postgres_restart(stack: PrivateStack, smoke: bool) -> Result:
     result.figures = {
         "requests while PostgreSQL was down": len(during),
         "p95 latency of the requests started while it was down (ms)": 1000
-        * percentile(started_down, 95),
+        * percentile(started_down, 0.95, empty=0.0),
         "max latency of the requests started while it was down (ms)": 1000
         * max(started_down, default=0.0),
         "answered 503 (service_unavailable envelope)": sum(
@@ -55,8 +57,10 @@ def postgres_restart(stack: PrivateStack, smoke: bool) -> Result:
         ),
         "other 5xx while down": len(other_5xx),
         "no answer while down": sum(1 for r in during if r.status is None),
-        "p50 time to the 503 (ms)": 1000 * percentile([r.latency for r in refused], 50),
-        "p95 time to the 503 (ms)": 1000 * percentile([r.latency for r in refused], 95),
+        "p50 time to the 503 (ms)": 1000
+        * percentile([r.latency for r in refused], 0.50, empty=0.0),
+        "p95 time to the 503 (ms)": 1000
+        * percentile([r.latency for r in refused], 0.95, empty=0.0),
         "first accepted write after PostgreSQL returned (s)": first_write
         if first_write is not None
         else "none",

@@ -22,6 +22,8 @@ from relay_kill import relay_kill
 from scenario import Result
 from stack import PrivateStack, say
 
+from harness import PERCENTILE_DEFINITION
+
 SCENARIOS = [redis_outage, postgres_restart, process_kills, relay_kill]
 
 INTRO = """# Reliability report
@@ -34,7 +36,7 @@ against the event store and the read models. docs/operations.md explains the sce
 what to do when one fails in production.
 
 Figures depend on the machine and on whatever else runs on it (the load average is given per
-scenario); the checks do not.
+scenario); the checks do not. Percentiles: {percentiles} (harness/percentiles.py).
 
 ## Summary
 
@@ -67,6 +69,7 @@ def main() -> int:
         when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         duration=time.monotonic() - started,
         machine=f"{platform.machine()}, Python {platform.python_version()}",
+        percentiles=PERCENTILE_DEFINITION,
     )
     report += "".join(f"| {r.title} | {'pass' if r.ok else '**FAIL**'} |\n" for r in results)
     report += "\n## Scenarios\n\n" + "\n".join(r.markdown() for r in results)

@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from typing import Any
 
 import httpx
 import psycopg
+
+from harness import log_tail, port_open, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 API_DIR = ROOT / "services" / "api"
@@ -64,12 +65,6 @@ def _postgres_bin(name: str) -> str:
     return found
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.3)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 class PrivateStack:
     """Start, break and stop the private stack. Every method is bounded in time."""
 
@@ -92,7 +87,7 @@ class PrivateStack:
     # --- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> None:
-        busy = {name: port for name, port in self.ports.all().items() if _listening(port)}
+        busy = {name: port for name, port in self.ports.all().items() if port_open(port)}
         if busy:
             raise RuntimeError(f"ports already in use: {busy} (set FAULT_*_PORT to others)")
         say(f"private stack in {self.dir}: ports {self.ports.all()}")
@@ -231,11 +226,8 @@ class PrivateStack:
             check=True,
             timeout=30,
         )
-        deadline = time.monotonic() + 20
-        while not _listening(self.ports.redis):
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.1)
+        if not wait_until(lambda: port_open(self.ports.redis), timeout=20):
+            raise RuntimeError("redis-server did not start")
 
     def redis_stop(self) -> None:
         """An outage, not a maintenance: nothing is saved, every key is gone when it returns."""
@@ -393,14 +385,10 @@ class PrivateStack:
                 for name in answers:
                     log = self.dir / "logs" / f"{name}.log"
                     if log.exists():
-                        sys.stderr.write(
-                            f"--- {log}\n" + "\n".join(log.read_text().splitlines()[-15:]) + "\n"
-                        )
+                        sys.stderr.write(f"--- {log}\n{log_tail(log, 15)}\n")
                 raise RuntimeError(f"not ready after {timeout} s: {answers}")
             time.sleep(0.5)
 
     @staticmethod
     def _wait_gone(pidfile: Path, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while pidfile.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: not pidfile.exists(), timeout, interval=0.2)

@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -43,6 +40,8 @@ from grafana_queries import (
     load_dashboards,
     referenced_variables,
 )
+
+from harness import ServerProcess, free_port
 
 ALERTS_FILE = ROOT / "monitoring" / "prometheus" / "rules" / "alerts.yml"
 RULE_TESTS_DIR = ROOT / "monitoring" / "prometheus" / "tests"
@@ -132,12 +131,6 @@ def check_layout(name: str, dashboard: dict[str, Any], problems: list[str]) -> N
                 cells.setdefault(cell, title)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class ThrowawayPrometheus:
     """An empty Prometheus on a free loopback port, for parsing queries; removed on exit."""
 
@@ -146,35 +139,24 @@ class ThrowawayPrometheus:
         config = Path(self.workdir.name) / "prometheus.yml"
         config.write_text("global:\n  scrape_interval: 15s\n")
         self.url = f"http://127.0.0.1:{free_port()}"
-        self.process = subprocess.Popen(
+        self.process = ServerProcess(
+            "the throwaway Prometheus",
             [
                 "prometheus",
                 f"--config.file={config}",
                 f"--storage.tsdb.path={Path(self.workdir.name) / 'data'}",
                 f"--web.listen-address={self.url.removeprefix('http://')}",
             ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2):  # noqa: S310 - loopback  # nosec B310
-                    return self
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError("the throwaway Prometheus did not start")
+        ).start()
+        try:
+            self.process.wait_http(f"{self.url}/-/ready", timeout=30)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        self.process.stop(timeout=15)
         self.workdir.cleanup()
 
     def parse_error(self, expr: str) -> str | None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import ssl
 import subprocess
 import time
@@ -31,6 +30,8 @@ from typing import Any
 
 from infra_helpers import ROOT
 
+from harness import free_port
+
 # The entrypoints of the images whose manifests give only args, as installed on this machine
 # (Debian's packages of the same exporters: make stack-install).
 IMAGE_ENTRYPOINTS = {
@@ -42,12 +43,6 @@ IMAGE_WORKDIR = "/app/services/api"
 IMAGE_ROOT = "/app"
 IMAGE_VENV = "/opt/venv"
 VENV = ROOT / ".venv"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def image_env() -> dict[str, str]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,9 @@ from django.db import connection
 from prometheus_client import REGISTRY
 
 from caching import generations, store
+from harness import ProcessStartError, free_port, start_redis_server, wait_until
+
+__all__ = ["free_port"]  # the caching tests' processes take their ports from the harness
 
 API_DIR = Path(__file__).resolve().parents[2]
 REPO = API_DIR.parent.parent
@@ -64,20 +65,10 @@ def _fresh_process_state(settings: Any) -> Iterator[None]:
     generations.PENDING_EPOCH._pending = False
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "it") -> None:
     # Generous: a worker subprocess may take long to start on a loaded machine; still bounded.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    if not wait_until(condition, timeout, interval=0.05):
+        raise AssertionError(f"timed out waiting for {what}")
 
 
 def database_url() -> str:
@@ -126,31 +117,12 @@ def start_redis(port: int) -> subprocess.Popen[bytes]:
     """A private redis-server: without persistence, in the foreground, killed by the test."""
     binary = redis_server_binary()
     assert binary is not None
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary and arguments
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-    def answers() -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-    wait_for(answers, what=f"redis-server on port {port}")
-    return process
+    try:
+        # The test kills the process itself (an outage): no process group of its own.
+        server = start_redis_server(
+            port, binary=binary, log=Path(os.devnull), own_group=False, timeout=60
+        )
+    except ProcessStartError as error:
+        raise AssertionError(f"redis-server on port {port}: {error}") from error
+    assert server.popen is not None
+    return server.popen

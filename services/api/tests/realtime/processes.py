@@ -5,28 +5,19 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import requests
 from django.conf import settings
 from django.db import connection
 
+from harness import ServerProcess, free_port, wait_until
+
 API_DIR = Path(__file__).resolve().parents[2]
 REALTIME_DIR = API_DIR.parent / "realtime"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_database_url() -> str:
@@ -59,39 +50,16 @@ def child_environment(**extra: str) -> dict[str, str]:
     return env
 
 
-class Process:
-    """A child process, stopped with SIGTERM (then SIGKILL) when the test is done with it."""
+class Process(ServerProcess):
+    """A child process of the test, in API_DIR; stop() (SIGTERM, then SIGKILL) ends it and what
+    it started. `signal` reaches the process alone, as a graceful-shutdown test needs."""
 
     def __init__(self, command: Sequence[str], env: dict[str, str], name: str) -> None:
-        self.name = name
-        self.popen = subprocess.Popen(  # noqa: S603 - the project's own processes
-            list(command),
-            cwd=API_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        super().__init__(name, command, env=env, cwd=API_DIR)
+        self.start()
 
     def signal(self, signum: int) -> None:
-        self.popen.send_signal(signum)
-
-    def wait(self, timeout: float) -> int:
-        return self.popen.wait(timeout=timeout)
-
-    def output(self) -> str:
-        if self.popen.poll() is None:
-            return ""
-        return self.popen.stdout.read() if self.popen.stdout else ""
-
-    def stop(self, timeout: float = 15) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
+        self.send_signal(signum)
 
 
 class Daphne(Process):
@@ -112,20 +80,11 @@ class Daphne(Process):
         )
         self.http = f"http://127.0.0.1:{self.port}"
         self.ws = f"ws://127.0.0.1:{self.port}/ws/v1/"
-        self._wait_until_up(timeout=30)
-
-    def _wait_until_up(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"daphne exited: {self.output()}")
-            try:
-                if requests.get(f"{self.http}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"daphne did not answer within {timeout} s")
+        try:
+            self.wait_http(f"{self.http}/healthz", timeout=30)
+        except BaseException:
+            self.stop()
+            raise
 
     def metric(self, name: str, labels: str = "") -> float:
         """One sample of the process's /metrics (0 when it has none yet)."""
@@ -144,10 +103,5 @@ class Relay(Process):
         )
 
 
-def wait_for(predicate: Any, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return bool(predicate())
+# The tests' name for the shared bounded poll.
+wait_for = wait_until
