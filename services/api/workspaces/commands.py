@@ -92,13 +92,45 @@ def _require_grant(actor: User, workspace_id: int, role: Role) -> None:
 def member_add(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
     _require_grant(actor, workspace.pk, role)
     _lock_workspace(workspace.pk)
+    return _member_add_checked(actor=actor, workspace=workspace, user=user, role=role)
+
+
+@transaction.atomic
+def member_add_or_invite(
+    *, actor: User, workspace: Workspace, user_id: int, role: Role
+) -> Membership | Invitation:
+    """The member add of the API, which must not reveal accounts. A user who already shares a
+    workspace with the actor (whose name the actor already sees in a member list) is added at
+    once; any other id, whether an account has it or not, gets an invitation, recorded with the
+    same statements either way, and only that account (if any) can accept it."""
+    _require_grant(actor, workspace.pk, role)
+    _lock_workspace(workspace.pk)
+    if shares_a_workspace(user=actor, other_user_id=user_id):
+        user = get_user_model().objects.get(pk=user_id)
+        return _member_add_checked(actor=actor, workspace=workspace, user=user, role=role)
+    return _invitation_create_checked(actor=actor, workspace=workspace, user_id=user_id, role=role)
+
+
+@transaction.atomic
+def invitation_create(*, actor: User, workspace: Workspace, user_id: int, role: Role) -> Invitation:
+    """Invites whoever has the id (possibly nobody); inviting the same id again renews the
+    invitation with the new role."""
+    _require_grant(actor, workspace.pk, role)
+    _lock_workspace(workspace.pk)
+    return _invitation_create_checked(actor=actor, workspace=workspace, user_id=user_id, role=role)
+
+
+# The *_checked writes below run inside a command that checked the actor's right and holds the
+# workspace's lock.
+
+
+def _member_add_checked(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
     # Added directly: an invitation still open for them would only offer what they have.
     Invitation.objects.filter(workspace=workspace, invitee_id=user.pk).delete()
     return _membership_create(actor=actor, workspace=workspace, user=user, role=role)
 
 
 def _membership_create(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
-    """The membership and its MemberAdded event; the caller checked the right and holds the lock."""
     try:
         with transaction.atomic():
             membership = Membership.objects.create(workspace=workspace, user=user, role=role)
@@ -109,39 +141,12 @@ def _membership_create(*, actor: User, workspace: Workspace, user: User, role: R
     return membership
 
 
-@transaction.atomic
-def member_add_or_invite(
+def _invitation_create_checked(
     *, actor: User, workspace: Workspace, user_id: int, role: Role
-) -> Membership | Invitation:
-    """The member add of the API, which must not reveal accounts. A user who already shares a
-    workspace with the actor (whose name the actor already sees in a member list) is added at
-    once; any other id, whether an account has it or not, gets an invitation, recorded and
-    answered the same way, and only that account (if any) can accept it."""
-    _require_grant(actor, workspace.pk, role)
-    if shares_a_workspace(user=actor, other_user_id=user_id):
-        user = get_user_model().objects.get(pk=user_id)
-        return member_add(actor=actor, workspace=workspace, user=user, role=role)
-    return invitation_create(actor=actor, workspace=workspace, user_id=user_id, role=role)
-
-
-def _record_invitation(actor: User, invitation: Invitation, event_type: str, **data: Any) -> None:
-    events.record(
-        actor=actor,
-        workspace_id=invitation.workspace_id,
-        stream=f"invitation-{invitation.pk}",
-        event_type=event_type,
-        data={"user_id": invitation.invitee_id, "role": str(invitation.role), **data},
-        group=events.invitation_group(invitation.workspace_id),
-    )
-
-
-@transaction.atomic
-def invitation_create(*, actor: User, workspace: Workspace, user_id: int, role: Role) -> Invitation:
-    """Invites whoever has the id (possibly nobody); inviting the same id again renews the
-    invitation with the new role. Expired invitations of the workspace are dropped here."""
-    _require_grant(actor, workspace.pk, role)
-    _lock_workspace(workspace.pk)
+) -> Invitation:
     now = timezone.now()
+    # Expired invitations of the workspace go here, so invitations to ids nobody accepts do
+    # not pile up.
     Invitation.objects.filter(workspace=workspace, expires_at__lte=now).delete()
     invitation, _ = Invitation.objects.update_or_create(
         workspace=workspace,
@@ -155,6 +160,17 @@ def invitation_create(*, actor: User, workspace: Workspace, user_id: int, role: 
     )
     _record_invitation(actor, invitation, events.INVITATION_CREATED)
     return invitation
+
+
+def _record_invitation(actor: User, invitation: Invitation, event_type: str) -> None:
+    events.record(
+        actor=actor,
+        workspace_id=invitation.workspace_id,
+        stream=f"invitation-{invitation.pk}",
+        event_type=event_type,
+        data={"user_id": invitation.invitee_id, "role": str(invitation.role)},
+        group=events.invitation_group(invitation.workspace_id),
+    )
 
 
 def _pending(invitation: Invitation, queryset: QuerySet[Invitation]) -> Invitation:
