@@ -27,7 +27,7 @@ class InvitationSentSerializer(serializers.ModelSerializer):
     """The 202 answer to a member add that became an invitation: the same fields whatever the id."""
 
     status = serializers.SerializerMethodField()
-    user = serializers.IntegerField(source="invitee_id")
+    user = serializers.IntegerField(source="invitee_id", read_only=True)
 
     class Meta:
         model = Invitation
@@ -41,8 +41,8 @@ class InvitationSentSerializer(serializers.ModelSerializer):
 class WorkspaceInvitationSerializer(serializers.ModelSerializer):
     """An open invitation as the workspace's managers see it."""
 
-    user = serializers.IntegerField(source="invitee_id")
-    invited_by = serializers.IntegerField(source="invited_by_id", allow_null=True)
+    user = serializers.IntegerField(source="invitee_id", read_only=True)
+    invited_by = serializers.IntegerField(source="invited_by_id", allow_null=True, read_only=True)
 
     class Meta:
         model = Invitation
