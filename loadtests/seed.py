@@ -289,12 +289,17 @@ def seed_api(args: argparse.Namespace, plan: SeedPlan) -> dict[str, Any]:
         present = {m["user"] for m in paged(f"/api/v1/workspaces/{workspace_id}/members/", owner)}
         for name in planned.members[1:]:
             if ids[name] not in present:
-                api.call(
+                added = api.call(
                     "POST",
                     f"/api/v1/workspaces/{workspace_id}/members/",
                     owner,
                     json={"user": ids[name], "role": "member"},
                 )
+                # 202: they share no workspace with the owner yet, so the addition is an
+                # invitation, which they accept with their own token.
+                if added.status_code == 202:
+                    invitation = added.json()["id"]
+                    api.call("POST", f"/api/v1/invitations/{invitation}/accept/", tokens[name])
         labels = paged(f"/api/v1/labels/?workspace={workspace_id}", owner)
         for label_name, color in planned.labels[len(labels) :]:
             labels.append(

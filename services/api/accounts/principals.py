@@ -10,7 +10,7 @@ to the user row or to one of the user's memberships, from a command or not (rece
 removed member or a deactivated account is seen at the next request. The password hash is never
 cached: the user is rebuilt with `password` deferred, and code that checks or sets a password
 loads it from PostgreSQL. Writes never rely on this entry: commands check roles with
-access.checks, in their transaction, against PostgreSQL.
+workspaces/access.py, in their transaction, against PostgreSQL.
 """
 
 from __future__ import annotations

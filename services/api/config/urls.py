@@ -59,6 +59,7 @@ api_v1_patterns = [
     path("workspaces/<int:workspace_id>/members/", members, name="member-list"),
     path("workspaces/<int:workspace_id>/members/<int:user_id>/", member, name="member-detail"),
     path("workspaces/<int:workspace_id>/audit/", WorkspaceAuditView.as_view(), name="audit"),
+    path("", include("workspaces.urls")),
     path("tasks/<int:task_id>/comments/", comments, name="comment-list"),
     path("tasks/<int:task_id>/comments/<int:comment_id>/", comment, name="comment-detail"),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from workspaces.models import Label, Membership, Project, Workspace
+from workspaces.models import Invitation, Label, Membership, Project, Workspace
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,3 +28,14 @@ class ProjectAdmin(admin.ModelAdmin):
 class LabelAdmin(admin.ModelAdmin):
     list_display = ("id", "name", "color", "workspace")
     raw_id_fields = ("workspace",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Open invitations (kept until accepted, declined, revoked, or replaced after expiry)."""
+
+    list_display = ("id", "workspace", "invitee_id", "role", "invited_at", "expires_at")
+    list_select_related = ("workspace",)
+    list_filter = ("role",)
+    search_fields = ("=invitee_id",)
+    raw_id_fields = ("workspace", "invited_by")

@@ -1,15 +1,21 @@
-"""Writes on workspaces, memberships, projects and labels. Each runs in one transaction."""
+"""Writes on workspaces, memberships, invitations, projects and labels, each in one transaction."""
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from workspaces import events, write_through
 from workspaces.access import access_can_grant, access_require_role
-from workspaces.models import Label, Membership, Project, Role, Workspace
+from workspaces.models import Invitation, Label, Membership, Project, Role, Workspace
+from workspaces.queries import invitation_list, invitations_received, shares_a_workspace
 
 
 @transaction.atomic
@@ -74,12 +80,55 @@ def _owner_count(workspace_id: int) -> int:
     return Membership.objects.filter(workspace_id=workspace_id, role=Role.OWNER).count()
 
 
-@transaction.atomic
-def member_add(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
-    actor_role = access_require_role(actor, workspace.pk, Role.ADMIN)
+def _require_grant(actor: User, workspace_id: int, role: Role) -> None:
+    actor_role = access_require_role(actor, workspace_id, Role.ADMIN)
     if not access_can_grant(actor_role, role):
         raise PermissionDenied("Only owners may grant the owner role.")
+
+
+@transaction.atomic
+def member_add(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
+    _require_grant(actor, workspace.pk, role)
     _lock_workspace(workspace.pk)
+    return _member_add_checked(actor=actor, workspace=workspace, user=user, role=role)
+
+
+@transaction.atomic
+def member_add_or_invite(
+    *, actor: User, workspace: Workspace, user_id: int, role: Role
+) -> Membership | Invitation:
+    """The member add of the API, which must not reveal accounts. A user who already shares a
+    workspace with the actor (whose name the actor already sees in a member list) is added at
+    once; any other id, whether an account has it or not, gets an invitation, recorded with the
+    same statements either way, and only that account (if any) can accept it."""
+    _require_grant(actor, workspace.pk, role)
+    _lock_workspace(workspace.pk)
+    if shares_a_workspace(user=actor, other_user_id=user_id):
+        user = get_user_model().objects.get(pk=user_id)
+        return _member_add_checked(actor=actor, workspace=workspace, user=user, role=role)
+    return _invitation_create_checked(actor=actor, workspace=workspace, user_id=user_id, role=role)
+
+
+@transaction.atomic
+def invitation_create(*, actor: User, workspace: Workspace, user_id: int, role: Role) -> Invitation:
+    """Invites whoever has the id (possibly nobody); inviting the same id again renews the
+    invitation with the new role."""
+    _require_grant(actor, workspace.pk, role)
+    _lock_workspace(workspace.pk)
+    return _invitation_create_checked(actor=actor, workspace=workspace, user_id=user_id, role=role)
+
+
+# The *_checked writes below run inside a command that checked the actor's right and holds the
+# workspace's lock.
+
+
+def _member_add_checked(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
+    # Added directly: an invitation still open for them would only offer what they have.
+    Invitation.objects.filter(workspace=workspace, invitee_id=user.pk).delete()
+    return _membership_create(actor=actor, workspace=workspace, user=user, role=role)
+
+
+def _membership_create(*, actor: User, workspace: Workspace, user: User, role: Role) -> Membership:
     try:
         with transaction.atomic():
             membership = Membership.objects.create(workspace=workspace, user=user, role=role)
@@ -88,6 +137,76 @@ def member_add(*, actor: User, workspace: Workspace, user: User, role: Role) -> 
     stream = f"workspace-{workspace.pk}"
     _record(actor, workspace.pk, stream, events.MEMBER_ADDED, user_id=user.pk, role=str(role))
     return membership
+
+
+def _invitation_create_checked(
+    *, actor: User, workspace: Workspace, user_id: int, role: Role
+) -> Invitation:
+    now = timezone.now()
+    # Expired invitations of the workspace go here, so invitations to ids nobody accepts do
+    # not pile up.
+    Invitation.objects.filter(workspace=workspace, expires_at__lte=now).delete()
+    invitation, _ = Invitation.objects.update_or_create(
+        workspace=workspace,
+        invitee_id=user_id,
+        defaults={
+            "role": role,
+            "invited_by": actor,
+            "invited_at": now,
+            "expires_at": now + timedelta(days=settings.INVITATION_TTL_DAYS),
+        },
+    )
+    _record_invitation(actor, invitation, events.INVITATION_CREATED)
+    return invitation
+
+
+def _record_invitation(actor: User, invitation: Invitation, event_type: str) -> None:
+    events.record(
+        actor=actor,
+        workspace_id=invitation.workspace_id,
+        stream=f"invitation-{invitation.pk}",
+        event_type=event_type,
+        data={"user_id": invitation.invitee_id, "role": str(invitation.role)},
+        group=events.invitation_group(invitation.workspace_id),
+    )
+
+
+def _pending(invitation: Invitation, queryset: QuerySet[Invitation]) -> Invitation:
+    """The invitation, locked, if it is still open in `queryset`; else 404 (it was accepted,
+    declined, revoked or has expired, or it was never the caller's)."""
+    _lock_workspace(invitation.workspace_id)
+    current = queryset.select_for_update(of=("self",)).filter(pk=invitation.pk).first()
+    if current is None:
+        raise Http404("No such invitation.")
+    return current
+
+
+@transaction.atomic
+def invitation_accept(*, actor: User, invitation: Invitation) -> Membership:
+    """The invitee becomes a member with the invited role, through the ordinary membership
+    write (MemberAdded, cache invalidation and live updates as for any addition)."""
+    invitation = _pending(invitation, invitations_received(user=actor))
+    _record_invitation(actor, invitation, events.INVITATION_ACCEPTED)
+    invitation.delete()
+    return _membership_create(
+        actor=actor, workspace=invitation.workspace, user=actor, role=Role(invitation.role)
+    )
+
+
+@transaction.atomic
+def invitation_decline(*, actor: User, invitation: Invitation) -> None:
+    invitation = _pending(invitation, invitations_received(user=actor))
+    _record_invitation(actor, invitation, events.INVITATION_DECLINED)
+    invitation.delete()
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    """Managers withdraw an open invitation; admins only those of roles they may grant."""
+    _require_grant(actor, invitation.workspace_id, Role(invitation.role))
+    invitation = _pending(invitation, invitation_list(workspace_id=invitation.workspace_id))
+    _record_invitation(actor, invitation, events.INVITATION_REVOKED)
+    invitation.delete()
 
 
 @transaction.atomic

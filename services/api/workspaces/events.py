@@ -25,6 +25,10 @@ PROJECT_DELETED = register("ProjectDeleted")
 LABEL_CREATED = register("LabelCreated")
 LABEL_UPDATED = register("LabelUpdated")
 LABEL_DELETED = register("LabelDeleted")
+INVITATION_CREATED = register("InvitationCreated")
+INVITATION_ACCEPTED = register("InvitationAccepted")
+INVITATION_DECLINED = register("InvitationDeclined")
+INVITATION_REVOKED = register("InvitationRevoked")
 
 
 def workspace_group(workspace_id: int) -> str:
@@ -44,6 +48,12 @@ def project_of_stream(stream: str) -> int | None:
     return id_in(stream, "project-")
 
 
+def invitation_group(workspace_id: int) -> str:
+    """A group no socket follows: invitation events name user ids that the workspace's members
+    (viewers included) must not learn, so they reach the audit trail (owners and admins) only."""
+    return f"invitations.{workspace_id}"
+
+
 def record(
     *,
     actor: User,
@@ -51,11 +61,12 @@ def record(
     stream: str,
     event_type: str,
     data: dict[str, Any],
+    group: str | None = None,
 ) -> None:
     append_next(
         stream=stream,
         event=NewEvent(event_type, data),
         workspace_id=workspace_id,
         actor_id=actor.pk,
-        group=workspace_group(workspace_id),
+        group=group or workspace_group(workspace_id),
     )

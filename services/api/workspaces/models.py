@@ -84,3 +84,35 @@ class Label(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Invitation(models.Model):
+    """A pending offer of a role in a workspace to the account with the id the inviter typed.
+
+    The id is kept as typed, not as a foreign key: an invitation is recorded in the same way
+    whether or not an account has that id, so neither the answer to the member add nor the
+    pending list tells the inviter which ids are real (docs/security.md). Only the account that
+    had the id when the invitation was made sees it (queries.invitations_received); accepted,
+    declined and revoked invitations are deleted (their events stay in the audit trail)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    invitee_id = models.IntegerField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Set again when the same id is invited again (not auto_now_add).
+    invited_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "invitee_id"], name="invitation_unique_invitee"
+            ),
+        ]
+        # The invitee's list looks invitations up by the invitee first.
+        indexes = [models.Index(fields=["invitee_id", "expires_at"], name="invitation_invitee")]
+
+    def __str__(self) -> str:
+        return f"{self.invitee_id} to {self.workspace_id} as {self.role}"

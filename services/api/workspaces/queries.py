@@ -4,10 +4,11 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from eventstore.models import Event
 from workspaces.access import access_require_role
-from workspaces.models import Label, Membership, Project, Role, Workspace
+from workspaces.models import Invitation, Label, Membership, Project, Role, Workspace
 
 
 def visible_workspace_ids(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Membership, Any]:
@@ -61,3 +62,34 @@ def workspace_audit(
     """Every event of the workspace, newest first; for its owners and admins."""
     access_require_role(user, workspace_id, Role.ADMIN)
     return Event.objects.filter(workspace_id=workspace_id).order_by("-id")
+
+
+def shares_a_workspace(*, user: AbstractBaseUser | AnonymousUser, other_user_id: int) -> bool:
+    """Whether the other user is a member of a workspace the user belongs to: then the user
+    already sees their name in a member list, and adding them reveals nothing new. One indexed
+    query whether or not an account has that id."""
+    return Membership.objects.filter(
+        user_id=other_user_id, workspace_id__in=visible_workspace_ids(user)
+    ).exists()
+
+
+def invitation_list(*, workspace_id: int) -> QuerySet[Invitation]:
+    """The workspace's open invitations, for its managers: the ids they typed, never names."""
+    return Invitation.objects.filter(
+        workspace_id=workspace_id, expires_at__gt=timezone.now()
+    ).order_by("id")
+
+
+def invitations_received(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Invitation]:
+    """The user's open invitations. One made before the account existed is not theirs: the
+    inviter typed an id nobody had then, and must not reach whoever registers under it later."""
+    joined = getattr(user, "date_joined", None)
+    if joined is None:
+        return Invitation.objects.none()
+    return (
+        Invitation.objects.filter(
+            invitee_id=user.pk or 0, expires_at__gt=timezone.now(), invited_at__gte=joined
+        )
+        .select_related("workspace", "invited_by")
+        .order_by("id")
+    )

@@ -3,6 +3,8 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializers import StrictModelSerializer, StrictSerializer
@@ -42,8 +44,20 @@ class MembershipRoleSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class WorkspaceMemberField(serializers.PrimaryKeyRelatedField):
+    """A user id among the members of the workspace in the context. Any other id, of an account
+    or of nobody, gets the same message: the answer must not tell real ids from unused ones."""
+
+    default_error_messages = {"does_not_exist": "The new owner must already be a member."}
+
+    def get_queryset(self) -> Any:
+        workspace_id = self.context["workspace_id"]
+        return get_user_model().objects.filter(memberships__workspace_id=workspace_id)
+
+
 class TransferSerializer(StrictSerializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    user = WorkspaceMemberField()
 
 
 class ProjectSerializer(StrictModelSerializer):

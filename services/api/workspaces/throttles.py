@@ -1,6 +1,7 @@
 """Member additions are rate-limited on their own: anyone may create a workspace and add user
-ids to it, and each addition shows the added user's name. The general write limits would let
-one account learn 500 names an hour; this keeps it to THROTTLE_RATE_MEMBER_ADD (60/hour)."""
+ids to it. An id that shares no workspace with the caller only gets an invitation, which shows
+nothing about the account (commands.member_add_or_invite), but each one is a row and a notice
+to whoever has the id; THROTTLE_RATE_MEMBER_ADD (60/hour) keeps that from becoming spam."""
 
 from typing import Any
 

@@ -18,6 +18,7 @@ from eventstore.serializers import AuditEventSerializer
 from workspaces import commands, reads
 from workspaces.access import access_require_role
 from workspaces.filters import LabelFilter, ProjectFilter
+from workspaces.invitation_serializers import InvitationSentSerializer, MemberAddSerializer
 from workspaces.models import Membership, Role
 from workspaces.permissions import IsAuthenticated, IsOwner, IsOwnerOrAdmin
 from workspaces.queries import (
@@ -87,7 +88,10 @@ class WorkspaceViewSet(ContractViewSet):
     def transfer(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Make another member the owner; the caller stays on as an admin."""
         workspace = self.get_object()
-        serializer = TransferSerializer(data=request.data, context=self.get_serializer_context())
+        serializer = TransferSerializer(
+            data=request.data,
+            context={**self.get_serializer_context(), "workspace_id": workspace.pk},
+        )
         serializer.is_valid(raise_exception=True)
         membership = commands.workspace_transfer(
             actor=request.user, workspace=workspace, new_owner=serializer.validated_data["user"]
@@ -126,20 +130,29 @@ class MembershipViewSet(ContractViewSet):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        request=MemberAddSerializer,
+        responses={201: MembershipSerializer, 202: InvitationSentSerializer},
+        description="Adds a user who already shares a workspace with the caller (201, the "
+        "membership); any other id gets an invitation that only its account can accept (202, "
+        "the same answer whether or not an account has the id).",
+    )
     def create(self, request: AuthenticatedRequest, workspace_id: int) -> Response:
         workspace = self._workspace()
         # The role before the body: whoever may not add members gets the same 403 for every user
         # id, and cannot tell the ids of real accounts from unused ones.
         access_require_role(request.user, workspace.pk, Role.ADMIN)
-        serializer = self.get_serializer(data=request.data)
+        serializer = MemberAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = commands.member_add(
+        added = commands.member_add_or_invite(
             actor=request.user,
             workspace=workspace,
-            user=serializer.validated_data["user"],
+            user_id=serializer.validated_data["user"],
             role=serializer.validated_data["role"],
         )
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+        if isinstance(added, Membership):
+            return Response(self.get_serializer(added).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationSentSerializer(added).data, status=status.HTTP_202_ACCEPTED)
 
     def retrieve(self, request: AuthenticatedRequest, workspace_id: int, user_id: int) -> Response:
         return Response(self.get_serializer(self.get_object()).data)

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .core import SECRET_KEY
 from .env import env
 
@@ -43,8 +45,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
-# Member additions per user (workspaces/throttles.py): each one shows a user's name.
+# Member additions per user (workspaces/throttles.py): direct additions and invitations alike.
 THROTTLE_RATE_MEMBER_ADD = env("THROTTLE_RATE_MEMBER_ADD", default="60/hour")
+
+# Days a workspace invitation stays open (workspaces/commands.py invitation_create), at least 1.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+if INVITATION_TTL_DAYS < 1:
+    raise ImproperlyConfigured("INVITATION_TTL_DAYS must be at least 1.")
 
 # Throttle scopes that never fail open when Redis is down: they count per process instead
 # (core/throttle_fallback.py).

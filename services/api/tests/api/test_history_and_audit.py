@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from eventstore.models import Event
 from tests.api.test_errors import assert_envelope
+from tests.api.test_members import acquaintance
 from tests.conftest import client_for
 from tests.factories import ProjectFactory, UserFactory
 
@@ -180,7 +181,8 @@ class TestAudit:
         assert team.client(role).get(self._url(team)).status_code == status
 
     def test_covers_tasks_members_and_projects_newest_first(self, team: Any) -> None:
-        newcomer = UserFactory()
+        # a user the owner knows from another workspace, so the addition is direct (MemberAdded)
+        newcomer = acquaintance(team)
         owner = team.client("owner")
         owner.post(
             f"/api/v1/workspaces/{team.workspace.pk}/members/",
@@ -248,11 +250,13 @@ class TestHistoryOfDeletedComments:
 
         # When someone joins the workspace afterwards and reads the history
         newcomer = UserFactory()
-        team.client("owner").post(
+        invited = team.client("owner").post(
             f"/api/v1/workspaces/{team.workspace.pk}/members/",
             {"user": newcomer.pk, "role": "viewer"},
             format="json",
         )
+        accepted = client_for(newcomer).post(f"/api/v1/invitations/{invited.json()['id']}/accept/")
+        assert accepted.status_code == 201
         history = f"/api/v1/tasks/{task['id']}/history/"
         seen_late = client_for(newcomer).get(history).json()["results"]
         seen_then = member.get(history).json()["results"]

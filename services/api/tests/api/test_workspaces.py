@@ -421,6 +421,20 @@ class TestTransfer:
         assert error["details"] == {"user": ["The new owner must already be a member."]}
         assert snapshot(team.workspace) == before
 
+    def test_an_unknown_id_and_a_real_non_member_get_the_same_answer(self, team: Any) -> None:
+        # when the owner names a real account outside the workspace, then an id nobody has
+        answers = [
+            team.client("owner").post(
+                transfer_url(team.workspace.pk), {"user": user_id}, format="json"
+            )
+            for user_id in (team.outsider.pk, MISSING_ID)
+        ]
+
+        # then the answers are the same (the id is not quoted), so they tell no account apart
+        errors = [assert_error(answer, 400, "validation_error") for answer in answers]
+        assert errors[0]["details"] == errors[1]["details"]
+        assert errors[0]["details"] == {"user": ["The new owner must already be a member."]}
+
     @pytest.mark.parametrize(
         ("body", "field"),
         [

@@ -93,11 +93,15 @@ class TestChangesAreSeenAtTheNextRequest:
     def test_an_added_member_sees_the_workspace(self, team: Any) -> None:
         outsider = team.client("outsider")
         assert outsider.get("/api/v1/workspaces/").json()["count"] == 0
-        added = team.client("owner").post(
+        # the outsider shares no workspace with the owner: the addition is an invitation, and
+        # they join by accepting it
+        invited = team.client("owner").post(
             f"/api/v1/workspaces/{team.workspace.pk}/members/",
             {"user": team.outsider.pk, "role": "viewer"},
             format="json",
         )
+        assert invited.status_code == 202, invited.json()
+        added = outsider.post(f"/api/v1/invitations/{invited.json()['id']}/accept/")
         assert added.status_code == 201, added.json()
         assert [w["role"] for w in outsider.get("/api/v1/workspaces/").json()["results"]] == [
             "viewer"

@@ -13,7 +13,7 @@ from django.http import Http404
 from tests.conftest import ROLES, requires_postgres
 from tests.factories import LabelFactory, MembershipFactory, UserFactory, WorkspaceFactory
 from workspaces import commands
-from workspaces.models import Label, Membership, Project, Role, Workspace
+from workspaces.models import Invitation, Label, Membership, Project, Role, Workspace
 
 RANK = {"viewer": 1, "member": 2, "admin": 3, "owner": 4}
 
@@ -27,6 +27,11 @@ def world_state() -> tuple[list[Any], ...]:
             Project.objects.order_by("id").values_list("id", "workspace_id", "name", "description")
         ),
         list(Label.objects.order_by("id").values_list("id", "workspace_id", "name", "color")),
+        list(
+            Invitation.objects.order_by("id").values_list(
+                "id", "workspace_id", "invitee_id", "role", "expires_at"
+            )
+        ),
     )
 
 
@@ -46,6 +51,7 @@ class Context:
     newcomer: Any
     extra_viewer: Membership
     label: Label
+    invitation: Invitation
 
 
 @pytest.fixture
@@ -55,6 +61,9 @@ def ctx(team: Any) -> Context:
         newcomer=UserFactory(),
         extra_viewer=MembershipFactory(workspace=team.workspace, role=Role.VIEWER),
         label=LabelFactory(workspace=team.workspace, name="bug"),
+        invitation=commands.invitation_create(
+            actor=team.owner, workspace=team.workspace, user_id=2_147_483_000, role=Role.MEMBER
+        ),
     )
 
 
@@ -81,6 +90,22 @@ GUARDED: dict[str, tuple[str, Callable[[Context, Any], Any]]] = {
         lambda c, actor: commands.member_add(
             actor=actor, workspace=c.team.workspace, user=c.newcomer, role=Role.VIEWER
         ),
+    ),
+    "member_add_or_invite": (
+        "admin",
+        lambda c, actor: commands.member_add_or_invite(
+            actor=actor, workspace=c.team.workspace, user_id=c.newcomer.pk, role=Role.VIEWER
+        ),
+    ),
+    "invitation_create": (
+        "admin",
+        lambda c, actor: commands.invitation_create(
+            actor=actor, workspace=c.team.workspace, user_id=c.newcomer.pk, role=Role.VIEWER
+        ),
+    ),
+    "invitation_revoke": (
+        "admin",
+        lambda c, actor: commands.invitation_revoke(actor=actor, invitation=c.invitation),
     ),
     "member_change_role": (
         "admin",
@@ -629,3 +654,38 @@ class TestOwnerInvariantUnderConcurrency:
         with pytest.raises(PermissionDenied):
             commands.member_change_role(actor=second.user, membership=first, role=Role.ADMIN)
         assert Membership.objects.filter(workspace=workspace, role=Role.OWNER).count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_accepts_of_one_invitation_make_one_membership() -> None:
+    # given an invitation to a user, open in two of their requests at once
+    owner, invitee = UserFactory(), UserFactory()
+    workspace = commands.workspace_create(actor=owner, name="W")
+    invitation = commands.invitation_create(
+        actor=owner, workspace=workspace, user_id=invitee.pk, role=Role.MEMBER
+    )
+    start = threading.Barrier(2, timeout=5)
+    outcomes: list[str] = []
+
+    def accept() -> None:
+        try:
+            start.wait()
+            commands.invitation_accept(actor=invitee, invitation=invitation)
+            outcomes.append("done")
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    # when both accept it
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # then one joins, the other finds no open invitation (404), and there is one membership
+    assert sorted(outcomes) == ["Http404", "done"]
+    assert roles_of(workspace) == {owner.pk: "owner", invitee.pk: "member"}
+    assert not Invitation.objects.exists()

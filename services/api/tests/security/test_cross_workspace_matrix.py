@@ -23,6 +23,7 @@ from tests.factories import (
     MembershipFactory,
     ProjectFactory,
     TaskFactory,
+    UserFactory,
 )
 from tests.realtime.conftest import (  # noqa: F401 - the realtime fixtures, autouse there
     _database_calls_on_the_test_thread,
@@ -31,6 +32,7 @@ from tests.realtime.conftest import (  # noqa: F401 - the realtime fixtures, aut
     run,
     subscribe,
 )
+from workspaces import commands
 from workspaces.models import Role
 
 MARKER = "victim-secret-7f3a"  # in every name, title and body of the victim's workspace
@@ -60,6 +62,9 @@ def world(team: Team) -> World:
         labels=[label],
     )
     comment = CommentFactory(task=task, author=team.member, body=f"{MARKER} comment")
+    invitation = commands.invitation_create(
+        actor=team.owner, workspace=workspace, user_id=UserFactory().pk, role=Role.ADMIN
+    )
     attacker_project = ProjectFactory()
     MembershipFactory(workspace=attacker_project.workspace, user=team.outsider, role=Role.OWNER)
     attacker_task = TaskFactory(project=attacker_project, created_by=team.outsider)
@@ -72,6 +77,7 @@ def world(team: Team) -> World:
             "task": task.pk,
             "comment": comment.pk,
             "user": team.member.pk,
+            "invitation": invitation.pk,
         },
         own={"workspace": attacker_project.workspace_id, "task": attacker_task.pk},
     )
@@ -105,6 +111,14 @@ MATRIX: dict[str, Probe] = {
         "patch", "/api/v1/workspaces/{workspace}/members/{user}/", {"role": "viewer"}
     ),
     "member remove": Probe("delete", "/api/v1/workspaces/{workspace}/members/{user}/"),
+    # invitations: the workspace's (managers) and the victim's invitee's
+    "invitation list": Probe("get", "/api/v1/workspaces/{workspace}/invitations/"),
+    "invitation revoke": Probe(
+        "delete", "/api/v1/workspaces/{workspace}/invitations/{invitation}/"
+    ),
+    "invitations received": Probe("get", "/api/v1/invitations/"),
+    "invitation accept": Probe("post", "/api/v1/invitations/{invitation}/accept/"),
+    "invitation decline": Probe("post", "/api/v1/invitations/{invitation}/decline/"),
     # audit
     "audit trail": Probe("get", "/api/v1/workspaces/{workspace}/audit/"),
     # projects
