@@ -15,6 +15,7 @@ from core.api_root import ApiRootView
 from core.health import healthz, readyz
 from core.metrics import metrics_view
 from eventstore.views import WorkspaceAuditView
+from milestones.views import MilestoneViewSet
 from tasks.views import CommentViewSet, TaskViewSet
 from workspaces.views import LabelViewSet, MembershipViewSet, ProjectViewSet, WorkspaceViewSet
 
@@ -26,6 +27,7 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("workspaces", WorkspaceViewSet, basename="workspace")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("labels", LabelViewSet, basename="label")
+router.register("milestones", MilestoneViewSet, basename="milestone")
 
 members = MembershipViewSet.as_view({"get": "list", "post": "create"})
 member = MembershipViewSet.as_view(
