@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import Http404
 
 from access.checks import access_require_role
 from caching.write_through import command_writes
@@ -40,6 +41,7 @@ def milestone_create(
 @command_writes()
 def milestone_update(*, actor: User, milestone: Milestone, **changes: Any) -> Milestone:
     """Changes any of EDITABLE; records only the fields whose value actually changed."""
+    milestone = _locked(milestone)
     access_require_role(actor, milestone.project.workspace_id, Role.MEMBER)
     changed = [
         field
@@ -63,6 +65,7 @@ def milestone_update(*, actor: User, milestone: Milestone, **changes: Any) -> Mi
 @transaction.atomic
 @command_writes()
 def milestone_delete(*, actor: User, milestone: Milestone) -> None:
+    milestone = _locked(milestone)
     access_require_role(actor, milestone.project.workspace_id, Role.ADMIN)
     events.record(
         actor=actor,
@@ -72,6 +75,20 @@ def milestone_delete(*, actor: User, milestone: Milestone) -> None:
     )
     milestones_changed(project_ids=[milestone.project_id])
     milestone.delete()
+
+
+def _locked(milestone: Milestone) -> Milestone:
+    """The milestone as committed now, locked until this transaction ends: a concurrent delete
+    makes the second writer's request a 404, never a 500 or a row saved back to life."""
+    current = (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .filter(pk=milestone.pk)
+        .first()
+    )
+    if current is None:
+        raise Http404("No such milestone.")
+    return current
 
 
 def _fields(milestone: Milestone, names: Iterable[str]) -> dict[str, Any]:

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from eventstore.models import Event, OutboxMessage
 from milestones import commands, events
@@ -168,3 +170,53 @@ class TestDelete:
             commands.milestone_delete(actor=team.user(role), milestone=Milestone.objects.get())
 
         assert state() == before
+
+
+@pytest.mark.parametrize("write", ["update", "delete"])
+def test_a_milestone_deleted_meanwhile_is_a_404_not_an_error(team: Any, write: str) -> None:
+    # given a request loaded the milestone, then another deleted it before this write
+    loaded = MilestoneFactory(project=team.project)
+    Milestone.objects.filter(pk=loaded.pk).delete()
+    before = state()
+
+    # when the write runs on what the request loaded, then it is told the milestone is gone
+    writes = {
+        "update": lambda: commands.milestone_update(actor=team.admin, milestone=loaded, name="x"),
+        "delete": lambda: commands.milestone_delete(actor=team.admin, milestone=loaded),
+    }
+    with pytest.raises(Http404):
+        writes[write]()
+
+    # and nothing was written: no row saved back, no event
+    assert state() == before
+
+
+def test_each_command_stays_within_eight_sql_statements(team: Any) -> None:
+    """DESIGN.md's budget for a command: at most 8 SQL statements besides transaction control
+    (BEGIN, COMMIT, SAVEPOINT, RELEASE), whatever the data."""
+
+    def statements(command: Any) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            command()
+        return sum(
+            1
+            for query in queries
+            if not query["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN", "COMMIT"))
+        )
+
+    milestone = MilestoneFactory(project=team.project)
+    counts = {
+        "create": statements(
+            lambda: commands.milestone_create(
+                actor=team.member, project=team.project, name="x", due_date=DUE
+            )
+        ),
+        "update": statements(
+            lambda: commands.milestone_update(actor=team.member, milestone=milestone, name="y")
+        ),
+        "delete": statements(
+            lambda: commands.milestone_delete(actor=team.admin, milestone=milestone)
+        ),
+    }
+
+    assert all(count <= 8 for count in counts.values()), counts
