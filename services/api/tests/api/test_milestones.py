@@ -14,6 +14,7 @@ from tests.factories import MilestoneFactory, ProjectFactory
 
 MILESTONES = "/api/v1/milestones/"
 MISSING_ID = 2_147_483_647
+HUGE = "99999999999999999999999"  # beyond 64 bits: names nothing, on SQLite as on PostgreSQL
 FIELDS = {"id", "project", "name", "due_date", "description", "created_at", "updated_at"}
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,12 @@ class TestList:
         assert ids(hidden) == ids(missing) == []
         assert hidden.json()["count"] == missing.json()["count"] == 0
 
+    @pytest.mark.parametrize("number", [HUGE, f"-{HUGE}"])
+    def test_an_out_of_range_project_lists_nothing(self, team: Any, number: str) -> None:
+        MilestoneFactory(project=team.project)
+
+        assert ids(team.client("member").get(MILESTONES, {"project": number})) == []
+
 
 class TestRead:
     @pytest.mark.parametrize("role", ROLES)
@@ -123,6 +130,9 @@ class TestRead:
         missing = assert_error(client.get(f"{MILESTONES}{MISSING_ID}/"), 404, "not_found")
 
         assert _without_request_id(hidden) == _without_request_id(missing)
+
+    def test_an_out_of_range_id_is_404(self, team: Any) -> None:
+        assert_error(team.client("owner").get(f"{MILESTONES}{HUGE}/"), 404, "not_found")
 
     def test_anonymous_requests_are_refused(self, api_client: Any, milestone: Milestone) -> None:
         assert_error(api_client.get(detail(milestone)), 401, "not_authenticated")
