@@ -14,7 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 API_DIR = Path(__file__).resolve().parent.parent / "services" / "api"
-PROJECT_APPS = ["caching", "tasks", "workspaces", "accounts", "eventstore"]  # dependents first
+# Dependents first.
+PROJECT_APPS = ["milestones", "caching", "tasks", "workspaces", "accounts", "eventstore"]
 SERVER_URL = os.environ.get(
     "MIGRATION_CHECK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )

@@ -14,6 +14,7 @@ from accounts import views as account_views
 from core.api_root import ApiRootView
 from core.health import healthz, readyz
 from core.metrics import metrics_view
+from milestones.views import MilestoneViewSet
 from tasks.views import CommentViewSet, TaskViewSet
 from workspaces.views import (
     LabelViewSet,
@@ -31,6 +32,7 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("workspaces", WorkspaceViewSet, basename="workspace")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("labels", LabelViewSet, basename="label")
+router.register("milestones", MilestoneViewSet, basename="milestone")
 
 members = MembershipViewSet.as_view({"get": "list", "post": "create"})
 member = MembershipViewSet.as_view(

@@ -1,6 +1,7 @@
 """factory_boy factories for the domain. Related objects are created through the same models
 the commands write, so a factory-built world is one the API could have built."""
 
+import datetime
 from typing import Any
 
 import factory
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from accounts.models import Profile
 from eventstore.ids import allocate_id
 from eventstore.store import NewEvent, append, stream_version
+from milestones.models import Milestone
 from tasks.events import (
     TASK_COMMENTED,
     TASK_CREATED,
@@ -70,6 +72,17 @@ class LabelFactory(factory.django.DjangoModelFactory):
 
     workspace = factory.SubFactory(WorkspaceFactory)
     name = factory.Sequence(lambda n: f"label-{n}")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    """A plain row, as the admin would save it: no event (milestone_create records one)."""
+
+    class Meta:
+        model = Milestone
+
+    project = factory.SubFactory(ProjectFactory)
+    name = factory.Sequence(lambda n: f"Milestone {n}")
+    due_date = factory.Sequence(lambda n: datetime.date(2027, 1, 1) + datetime.timedelta(days=n))
 
 
 class TaskFactory(factory.django.DjangoModelFactory):

@@ -25,6 +25,7 @@ CACHE_TIMEOUTS = {
     "project_list": env.int("CACHE_TIMEOUT_PROJECT_LIST", default=300),
     "workspace_detail": env.int("CACHE_TIMEOUT_WORKSPACE_DETAIL", default=600),
     "workspace_list": env.int("CACHE_TIMEOUT_WORKSPACE_LIST", default=300),
+    "milestone_list": env.int("CACHE_TIMEOUT_MILESTONE_LIST", default=300),
     # The bound on a lost invalidation of who the caller is (a worker that could not reach Redis
     # died with the invalidation it remembered): a removed member is refused within this.
     "principal": env.int("CACHE_TIMEOUT_PRINCIPAL", default=30),

@@ -21,6 +21,7 @@ from tests.factories import (
     CommentFactory,
     LabelFactory,
     MembershipFactory,
+    MilestoneFactory,
     ProjectFactory,
     TaskFactory,
     UserFactory,
@@ -65,6 +66,7 @@ def world(team: Team) -> World:
     invitation = commands.invitation_create(
         actor=team.owner, workspace=workspace, user_id=UserFactory().pk, role=Role.ADMIN
     )
+    milestone = MilestoneFactory(project=team.project, name=f"{MARKER} milestone")
     attacker_project = ProjectFactory()
     MembershipFactory(workspace=attacker_project.workspace, user=team.outsider, role=Role.OWNER)
     attacker_task = TaskFactory(project=attacker_project, created_by=team.outsider)
@@ -76,6 +78,7 @@ def world(team: Team) -> World:
             "label": label.pk,
             "task": task.pk,
             "comment": comment.pk,
+            "milestone": milestone.pk,
             "user": team.member.pk,
             "invitation": invitation.pk,
         },
@@ -157,6 +160,15 @@ MATRIX: dict[str, Probe] = {
     "comment read": Probe("get", "/api/v1/tasks/{task}/comments/{comment}/"),
     "comment edit": Probe("patch", "/api/v1/tasks/{task}/comments/{comment}/", {"body": "x"}),
     "comment delete": Probe("delete", "/api/v1/tasks/{task}/comments/{comment}/"),
+    # milestones
+    "milestone read": Probe("get", "/api/v1/milestones/{milestone}/"),
+    "milestone update": Probe("patch", "/api/v1/milestones/{milestone}/", {"name": "x"}),
+    "milestone delete": Probe("delete", "/api/v1/milestones/{milestone}/"),
+    "milestone created in its project": Probe(
+        "post",
+        "/api/v1/milestones/",
+        {"project": "{project}", "name": "x", "due_date": "2030-01-01"},
+    ),
     # lists filtered on the victim's ids
     "tasks of its project": Probe("get", "/api/v1/tasks/?project={project}"),
     "tasks of its workspace": Probe("get", "/api/v1/tasks/?workspace={workspace}"),
@@ -164,6 +176,7 @@ MATRIX: dict[str, Probe] = {
     "tasks of its assignee": Probe("get", "/api/v1/tasks/?assignee={user}"),
     "projects of it": Probe("get", "/api/v1/projects/?workspace={workspace}"),
     "labels of it": Probe("get", "/api/v1/labels/?workspace={workspace}"),
+    "milestones of its project": Probe("get", "/api/v1/milestones/?project={project}"),
 }
 
 
@@ -243,7 +256,7 @@ def test_an_outsider_gets_what_a_missing_id_gets(world: World) -> None:
 
 # Operations that name no object of a workspace in their path.
 _NO_WORKSPACE_OBJECT = re.compile(
-    r"^(/api/v1/auth/.*|/api/v1/(workspaces|projects|labels|tasks)/)$"
+    r"^(/api/v1/auth/.*|/api/v1/(workspaces|projects|labels|tasks|milestones)/)$"
 )
 
 
