@@ -7,7 +7,8 @@ load average before it (other processes on the machine skew req/s far more than 
 
 Gunicorn is whichever the caller started (any settings); wrk sends the token as a bearer header
 (report.lua), with X-Forwarded-Proto: https as nginx would. --profile FILE also records every
-worker with py-spy during the last run: a flame graph (.svg) or collapsed stacks (.txt).
+worker with py-spy during the last run (`--gil`: only threads holding the GIL, which is CPU
+work; waiting for Redis or the GIL is not), as a flame graph (.svg) or collapsed stacks (.txt).
 """
 
 from __future__ import annotations
@@ -48,14 +49,16 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", help="py-spy output (.svg flame graph) of the last run")
     args = parser.parse_args()
-    run_wrk(args.url, args.token, 3, args.connections)  # warm-up: fills the entries
+    # Warm-up: fills the entries, and reaches every worker (each imports the URLconf and more on
+    # its first request, hundreds of ms of CPU that are no request's cost).
+    run_wrk(args.url, args.token, 5, max(32, args.connections))
     for n in range(args.repeat):
         load = os.getloadavg()
         spy = None
         if args.profile and n == args.repeat - 1:
             spy = subprocess.Popen(
                 ["py-spy", "record", "--pid", str(args.pid), "--subprocesses", "--duration",
-                 str(args.seconds - 1), "--rate", "250", "--nonblocking", "--format",
+                 str(args.seconds - 1), "--rate", "250", "--gil", "--nonblocking", "--format",
                  "raw" if args.profile.endswith(".txt") else "flamegraph", "--output",
                  args.profile],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
