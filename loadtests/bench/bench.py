@@ -488,18 +488,21 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "its static location (sendfile, no upstream).",
         "- **cached**: the platform's `GET /api/v1/tasks/?project=` (per request: the JWT check; "
         "the user and their memberships (the cached principal), the throttles and the page's "
-        "stored bytes in one Redis round trip, one Lua script; no PostgreSQL query, no "
-        "serializer, no renderer). What changed it since the 2026-11-26 run (4.95 ms): hiredis, "
-        "the one round trip, stored bytes, verified tokens remembered per process, orjson's log "
-        "formatter; each measured in [What moved the numbers](#what-moved-the-numbers), profiles "
-        "in [profiles/](profiles/).",
+        "stored bytes in one Redis round trip, one Lua script, answered before DRF's dispatch "
+        "(no DRF request, authentication, permission or throttle objects, negotiation or "
+        "renderer; the user built only if asked for); no PostgreSQL query, no serializer). What "
+        "changed it since the 2026-11-26 run (4.95 ms): hiredis, the one round trip, stored "
+        "bytes, verified tokens remembered per process, orjson's log formatter, the answer "
+        "before DRF's dispatch; each measured in [What moved the numbers]"
+        "(#what-moved-the-numbers), profiles in [profiles/](profiles/).",
         "- **cache off**: the same with `CACHE_ENABLED=false`: every request renders from "
         "PostgreSQL.",
         "- **plain DRF**: a `ListAPIView` with a `ModelSerializer` and DRF's defaults (no "
         "prefetching, DRF's JSON renderer, no cache), the same rows and page size: "
         "loadtests/bench/baseline_urls.py.",
         "- **cached task detail**: `GET /api/v1/tasks/{id}/`, compared with nginx serving a "
-        "static file of its size (the row above it): the same round trip plus PostgreSQL's "
+        "static file of its size (the row above it): the same round trip and answer before DRF's "
+        "dispatch, plus PostgreSQL's "
         "answer to whether the reader may see the task and at which version (one indexed "
         "query, written as SQL), and the write-behind view counted inside the round trip. First "
         "measured in this run; changed by the same work as the list, and the version query as "

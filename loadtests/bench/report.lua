@@ -4,6 +4,11 @@ local token = os.getenv("BENCH_TOKEN")
 if token and #token > 0 then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
+-- Straight to Gunicorn (cpu_per_request.py), what nginx would say: the client spoke HTTPS.
+local proto = os.getenv("BENCH_FORWARDED_PROTO")
+if proto and #proto > 0 then
+  wrk.headers["X-Forwarded-Proto"] = proto
+end
 
 -- A command instead of a GET: BENCH_METHOD (PATCH, POST) with BENCH_BODY, a JSON template whose
 -- %s becomes a value unique to each request (so that every PATCH really changes the task).

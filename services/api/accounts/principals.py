@@ -28,11 +28,10 @@ from accounts import sessions
 from caching import keys
 from caching.aside import cached
 from caching.metrics import CACHE_REQUESTS
-from caching.principals import ACTIVE, MARKER, require_from_token
+from caching.principals import ACTIVE, CACHE, MARKER, register_reader, require_from_token
 from workspaces.queries import membership_roles
 from workspaces.reads import CACHED_ROLES_ATTRIBUTE
 
-CACHE = "principal"
 # The payload's shape, as the one-round-trip read expects it, is caching/principals.py's: MARKER,
 # `active`, `workspaces` and `visibility`; this app adds the session epoch (accounts/sessions.py)
 # the request's token must carry, registered as a token requirement (`register`).
@@ -100,8 +99,10 @@ def _epoch_wanted(token: Any) -> int:
 
 
 def register() -> None:
-    """Makes the round trip check the token's session epoch against the principal's."""
+    """Makes the round trip check the token's session epoch against the principal's, and tells
+    the toolkit how this app's entries become users (a read answered before DRF's dispatch)."""
     require_from_token(EPOCH, _epoch_wanted)
+    register_reader(decode, user_from)
 
 
 def cached_user(user_id: int) -> AbstractBaseUser:

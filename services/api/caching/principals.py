@@ -25,8 +25,35 @@ MARKER = RAW_MARK + b"p2\n"
 # registered token requirement, and one more field in the principal's payload.
 ACTIVE = "active"
 
+# The cache name of the principal in cache_requests_total.
+CACHE = "principal"
+
 # A payload field and the value a validated token requires it to hold.
 _token_requirements: dict[str, Callable[[Any], Any]] = {}
+# How an entry becomes its payload (None for another shape) and a payload a user: the owner of
+# the principal knows its fields (register_reader); a read answered before DRF's dispatch needs
+# both and must not import it.
+_decode: Callable[[Any], dict[str, Any] | None] = lambda raw: None  # noqa: E731
+_user_from: Callable[[dict[str, Any]], Any] | None = None
+
+
+def register_reader(
+    decode: Callable[[Any], dict[str, Any] | None], user_from: Callable[[dict[str, Any]], Any]
+) -> None:
+    """Registers how an entry is decoded and its user built (the owner calls it in ready())."""
+    global _decode, _user_from
+    _decode, _user_from = decode, user_from
+
+
+def decode(raw: Any) -> dict[str, Any] | None:
+    """The entry's payload, or None when it is of another shape, corrupt, or nobody registered."""
+    return _decode(raw)
+
+
+def user_from(payload: dict[str, Any]) -> Any:
+    if _user_from is None:
+        raise RuntimeError("no principal reader registered (accounts' AppConfig.ready())")
+    return _user_from(payload)
 
 
 def require_from_token(field: str, wanted: Callable[[Any], Any]) -> None:

@@ -169,8 +169,9 @@ class RoundTrip:
     entry_key: str | None = None
     entry: bytes | None = None
     view_recorded: bool = False
-    # The validated access token the round trip was made for (set by caching/views.py).
+    # The validated access token the round trip was made for and its user (caching/views.py).
     token: Any = None
+    user_id: int | None = None
 
     def verdict(self, bucket_key: str) -> tuple[bool, float] | None:
         return self.verdicts.get(bucket_key)

@@ -18,6 +18,9 @@ from caching import principals, round_trip, store
 from caching.round_trip import EntryPlan
 from core.throttling import ROUND_TRIP_ATTRIBUTE, SharedRateThrottle
 
+# Set on a request whose round trip was made (or tried) before DRF's dispatch.
+ROUND_TRIP_MADE = "_round_trip_made"
+
 
 class RoundTripReadMixin:
     """For a viewset: `read_plan()` names the entry of the request's action, or None."""
@@ -39,23 +42,34 @@ class RoundTripReadMixin:
 
 
 def make_round_trip(view: Any, request: Request) -> None:
+    if hasattr(request, ROUND_TRIP_MADE):
+        return  # made before DRF's dispatch (caching/fast_path.py): never count twice
+    result = round_trip_for(view, request)
+    if result is not None:
+        setattr(request, ROUND_TRIP_ATTRIBUTE, result)
+
+
+def round_trip_for(view: Any, request: Any) -> round_trip.RoundTrip | None:
+    """The round trip of the view's read plan, or None when the request cannot make one (the
+    ordinary path then answers). `request` is DRF's or Django's: only headers, the query and the
+    client address are read."""
     if not settings.CACHE_ENABLED or not store.uses_redis():
-        return
+        return None
     plan = view.read_plan(request)
-    if plan is None or not request.authenticators:
-        return
+    if plan is None:
+        return None
     # DRF tries the authenticators in order; only the first one may answer for the request.
-    authenticator = request.authenticators[0]
-    if not hasattr(authenticator, "token_for_round_trip"):
-        return
-    found = authenticator.token_for_round_trip(request)
+    authenticators = view.get_authenticators()
+    if not authenticators or not hasattr(authenticators[0], "token_for_round_trip"):
+        return None
+    found = authenticators[0].token_for_round_trip(request)
     if found is None:
-        return
+        return None
     token, user_id = found
     buckets = []
     for throttle in view.get_throttles():
         if not isinstance(throttle, SharedRateThrottle):
-            return  # a throttle that cannot be counted in Redis: the ordinary path
+            return None  # a throttle that cannot be counted in Redis: the ordinary path
         bucket = throttle.bucket(request, user_id=user_id)
         if bucket is not None:
             buckets.append(bucket)
@@ -65,10 +79,10 @@ def make_round_trip(view: Any, request: Request) -> None:
         entry=plan,
         requirements=principals.requirements(token),
     )
-    if result is None:
-        return
-    result.token = token
-    setattr(request, ROUND_TRIP_ATTRIBUTE, result)
+    if result is not None:
+        result.token = token
+        result.user_id = user_id
+    return result
 
 
 def round_trip_of(request: Request) -> round_trip.RoundTrip | None:

@@ -11,13 +11,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from caching.round_trip import EntryPlan
-from caching.views import RoundTripReadMixin
+from caching.fast_path import FastReadMixin, PlainRequest
+from caching.round_trip import EntryPlan, RoundTrip
+from caching.stored import StoredResponse
 from core.conditional import etag_for_version, expected_version
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from eventstore.serializers import EventSerializer
 from tasks import commands, reads
+from tasks.cached_hits import task_detail_hit, task_list_hit
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
 from tasks.queries import comment_list, task_as_of, task_history, task_list
@@ -54,7 +56,7 @@ def _with_etag(response: Response, task: Task) -> Response:
     return response
 
 
-class TaskViewSet(RoundTripReadMixin, ContractViewSet):
+class TaskViewSet(FastReadMixin, ContractViewSet):
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
     ordering_fields = ["id", "created_at", "updated_at", "due_date", "priority", "status", "title"]
@@ -66,6 +68,17 @@ class TaskViewSet(RoundTripReadMixin, ContractViewSet):
         if self.action == "retrieve" and "as_of" not in request.query_params:
             task_id = _int(self.kwargs.get("pk"))
             return reads.task_detail_plan(request, task_id=task_id) if task_id else None
+        return None
+
+    def fast_answer(
+        self, request: PlainRequest, trip: RoundTrip, stored: StoredResponse
+    ) -> HttpResponseBase | None:
+        """A hit answered before DRF's dispatch (caching/fast_path.py), for a `read_plan`."""
+        if self.action == "list":
+            return task_list_hit(stored)
+        task_id = _int(self.kwargs.get("pk"))
+        if self.action == "retrieve" and task_id:
+            return task_detail_hit(request, trip, stored, task_id=task_id)
         return None
 
     def get_queryset(self) -> Any:

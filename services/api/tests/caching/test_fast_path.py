@@ -1,0 +1,193 @@
+"""A cached read answered before DRF's dispatch (caching/fast_path.py): the same answer as the
+ordinary path, byte for byte, without DRF's machinery, and everything else left to DRF."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from drf_orjson_renderer.renderers import ORJSONRenderer
+from prometheus_client import REGISTRY
+from rest_framework.views import APIView
+
+from accounts.tokens import SessionJWTAuthentication
+from caching import fast_path
+from tasks.serializers import TaskSerializer
+from tests.api.test_throttling import rates
+from tests.caching.conftest import Lookups
+from tests.caching.test_round_trip import redis_round_trips
+from tests.conftest import requires_redis
+from tests.factories import LabelFactory, TaskFactory
+
+pytestmark = [pytest.mark.django_db, requires_redis]
+
+# Differ between any two responses whatever answered them.
+_PER_RESPONSE = {"X-Request-ID"}
+
+
+@contextmanager
+def drf_spies() -> Iterator[dict[str, mock.MagicMock]]:
+    """DRF's dispatch, authentication, renderer and the serializer, watched, still working."""
+    targets = {
+        "initial": (APIView, "initial"),
+        "authenticate": (SessionJWTAuthentication, "authenticate"),
+        "render": (ORJSONRenderer, "render"),
+        "serializer": (TaskSerializer, "to_representation"),
+    }
+    with ExitStack() as stack:
+        spies = {
+            name: stack.enter_context(
+                mock.patch.object(
+                    owner, attribute, autospec=True, side_effect=getattr(owner, attribute)
+                )
+            )
+            for name, (owner, attribute) in targets.items()
+        }
+        yield spies
+
+
+@contextmanager
+def ordinary_path_only() -> Iterator[None]:
+    with mock.patch.object(fast_path, "answer_before_dispatch", return_value=None):
+        yield
+
+
+def _urls(team: Any) -> dict[str, str]:
+    TaskFactory.create_batch(
+        2, project=team.project, labels=[LabelFactory(workspace=team.workspace)]
+    )
+    task = TaskFactory(project=team.project)
+    return {
+        "list": f"/api/v1/tasks/?project={team.project.pk}",
+        "detail": f"/api/v1/tasks/{task.pk}/",
+    }
+
+
+def _headers(response: Any) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in _PER_RESPONSE}
+
+
+@pytest.mark.parametrize("read", ["list", "detail"])
+class TestAHit:
+    def test_answers_byte_for_byte_what_the_ordinary_path_answers(
+        self, team: Any, read: str
+    ) -> None:
+        url = _urls(team)[read]
+        client = team.client("viewer")
+        assert client.get(url).status_code == 200  # fills the entry
+
+        with drf_spies() as spies:
+            fast = client.get(url)
+        assert spies["initial"].call_count == 0  # answered before DRF's dispatch
+        with ordinary_path_only(), drf_spies() as spies:
+            ordinary = client.get(url)
+        assert spies["initial"].call_count == 1  # and this one by DRF's
+
+        assert fast.status_code == ordinary.status_code == 200
+        assert fast.content == ordinary.content
+        assert _headers(fast) == _headers(ordinary)
+        assert fast["ETag"] and fast["Content-Type"] == "application/json"
+
+    def test_runs_no_drf_authentication_renderer_or_serializer(self, team: Any, read: str) -> None:
+        url = _urls(team)[read]
+        client = team.client("viewer")
+        client.get(url)
+
+        with drf_spies() as spies:
+            assert client.get(url).status_code == 200
+
+        assert {name: spy.call_count for name, spy in spies.items()} == {
+            "initial": 0,
+            "authenticate": 0,
+            "render": 0,
+            "serializer": 0,
+        }
+
+    def test_is_one_redis_round_trip(self, team: Any, read: str) -> None:
+        url = _urls(team)[read]
+        client = team.client("viewer")
+        client.get(url)
+
+        with (
+            drf_spies() as spies,
+            redis_round_trips() as sent,
+            CaptureQueriesContext(connection) as queries,
+        ):
+            assert client.get(url).status_code == 200
+
+        assert spies["initial"].call_count == 0
+        assert len(sent) == 1, sent
+        assert sent[0].split(b"\r\n")[2].upper() == b"EVALSHA"
+        # the list asks PostgreSQL nothing; the detail asks whether the reader may see the task
+        assert len(queries) == (0 if read == "list" else 1)
+
+    def test_is_logged_and_counted(
+        self, team: Any, read: str, lookups: Lookups, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        url = _urls(team)[read]
+        client = team.client("viewer")
+        client.get(url)
+        route = "/api/v1/tasks/" if read == "list" else "/api/v1/tasks/<int:pk>/"
+        labels = {"service": "api", "method": "GET", "route": route, "status": "200"}
+        before = REGISTRY.get_sample_value("http_requests_total", labels) or 0
+        hits = lookups(f"task_{read}", "hit"), lookups("principal", "hit")
+
+        with caplog.at_level(logging.INFO, logger="api.request"), drf_spies() as spies:
+            response = client.get(url, HTTP_X_REQUEST_ID="fast-path-1")
+
+        assert spies["initial"].call_count == 0
+        assert response["X-Request-ID"] == "fast-path-1"
+        (record,) = [r for r in caplog.records if r.name == "api.request"]
+        assert (record.request_id, record.user, record.status) == (
+            "fast-path-1",
+            team.viewer.pk,
+            200,
+        )  # type: ignore[attr-defined]
+        assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 1
+        assert (lookups(f"task_{read}", "hit"), lookups("principal", "hit")) == (
+            hits[0] + 1,
+            hits[1] + 1,
+        )
+
+
+class TestLeftToDrf:
+    def test_a_refused_throttle_is_counted_once_and_answered_by_drf(self, team: Any) -> None:
+        url = _urls(team)["list"]
+        client = team.client("viewer")
+        with rates(user="2/minute"):
+            assert [client.get(url).status_code for _ in range(2)] == [200, 200]
+            with drf_spies() as spies, redis_round_trips() as sent:
+                refused = client.get(url)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "throttled"
+        assert spies["initial"].call_count == 1
+        assert len(sent) == 1  # the round trip before dispatch, not repeated by DRF's throttle
+
+    @pytest.mark.parametrize(
+        "headers",
+        [{"HTTP_ACCEPT": "text/html"}, {"HTTP_IF_NONE_MATCH": '"x"'}],
+    )
+    def test_negotiation_and_conditions_go_to_drf(self, team: Any, headers: dict[str, str]) -> None:
+        url = _urls(team)["list"]
+        client = team.client("viewer")
+        client.get(url)
+        with drf_spies() as spies:
+            response = client.get(url, **headers)
+        assert spies["initial"].call_count == 1
+        assert response.status_code == (406 if "HTTP_ACCEPT" in headers else 200)
+
+    def test_a_task_the_reader_may_no_longer_see_is_404(self, team: Any) -> None:
+        urls = _urls(team)
+        client = team.client("viewer")
+        assert client.get(urls["detail"]).status_code == 200
+        # the project goes, its tasks with it (no generation of the task moves)
+        team.project.delete()
+        response = client.get(urls["detail"])
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
