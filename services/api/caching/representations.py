@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import OuterRef
+
 from caching.stored import from_data
 from core.conditional import etag_for_version
 from tasks.models import Task
 from tasks.serializers import TaskSerializer
-from workspaces.models import Project, Workspace
+from workspaces.models import Label, Project, Workspace
 from workspaces.serializers import ProjectSerializer, WorkspaceSerializer
 
 # The one field of a workspace that depends on who reads it: not cached, added per reader.
@@ -43,8 +47,29 @@ def workspace_with_role(entry: dict[str, Any], role: str) -> dict[str, Any]:
 
 
 def render_task(task_id: int) -> bytes | None:
-    task = Task.objects.prefetch_related("labels").filter(pk=task_id).first()
+    task = _task_with_labels(task_id)
     return task_entry(TaskSerializer(task).data) if task is not None else None
+
+
+def _task_with_labels(task_id: int) -> Task | None:
+    """The task with its labels: on PostgreSQL one statement (the label ids as an array column)
+    where prefetch_related takes two; the serializer renders labels as ids, so the ids are all
+    the prefetch cache needs to hold."""
+    if connection.vendor != "postgresql":
+        return Task.objects.prefetch_related("labels").filter(pk=task_id).first()
+    label_ids = (
+        Task.labels.through.objects.filter(task_id=OuterRef("pk"))
+        .order_by("label_id")
+        .values("label_id")
+    )
+    task = Task.objects.annotate(label_ids=ArraySubquery(label_ids)).filter(pk=task_id).first()
+    if task is None:
+        return None
+    labels = task.labels.all()  # not evaluated: filled below as prefetch_related fills it
+    labels._result_cache = [Label(pk=pk, workspace_id=task.workspace_id) for pk in task.label_ids]
+    labels._prefetch_done = True
+    task._prefetched_objects_cache = {"labels": labels}
+    return task
 
 
 def render_project(project_id: int) -> dict[str, Any] | None:
