@@ -21,7 +21,7 @@ from eventstore.serializers import EventSerializer
 from tasks import commands
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
-from tasks.queries import comment_list, task_as_of, task_history, task_list
+from tasks.queries import comment_list, task_as_of, task_history, task_list, visible_task_row
 from tasks.redaction import redact_deleted_comments
 from tasks.serializers import (
     AsOfSerializer,
@@ -87,10 +87,10 @@ class TaskViewSet(RoundTripReadMixin, ContractViewSet):
     def _visible_task(self, pk: int, *, with_labels: bool = True) -> Task:
         """The task if the user may see it; the list's filters do not apply to a detail.
         A write only checks visibility and validates against the row: no labels prefetched."""
-        queryset = self.get_queryset() if with_labels else task_list(user=self.request.user)
-        if not with_labels:
-            queryset = queryset.prefetch_related(None)
-        task = get_object_or_404(queryset, pk=pk)
+        if with_labels:
+            task = get_object_or_404(self.get_queryset(), pk=pk)
+        else:
+            task = visible_task_row(user=self.request.user, task_id=pk)
         self.check_object_permissions(self.request, task)
         return task
 
@@ -186,8 +186,7 @@ class CommentViewSet(ContractViewSet):
         return [IsOwnerOrReadOnly()]
 
     def _task(self) -> Task:
-        queryset = task_list(user=self.request.user).prefetch_related(None)
-        return get_object_or_404(queryset, pk=self.kwargs["task_id"])
+        return visible_task_row(user=self.request.user, task_id=self.kwargs["task_id"])
 
     def list(self, request: AuthenticatedRequest, task_id: int) -> Response:
         self._task()
