@@ -6,16 +6,17 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import orjson
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from access.checks import access_role
+from eventstore import registry
 from eventstore.ids import allocate_id
 from eventstore.models import Event, Snapshot
-from eventstore.store import read_stream, upcast
+from eventstore.store import read_stream
 from tasks import events as ev
 from tasks.models import Comment
 from workspaces.models import Membership, Role
@@ -49,7 +50,30 @@ class TaskState:
         return cls(**state)
 
 
-def apply(state: TaskState | None, event: Event) -> TaskState:
+class Recorded(Protocol):
+    """What apply reads of an event: a stored Event, or a row read without building one."""
+
+    @property
+    def stream(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+class _Row(NamedTuple):
+    stream: str
+    version: int
+    type: str
+    data: Any
+    occurred_at: datetime
+
+
+def apply(state: TaskState | None, event: Recorded) -> TaskState:
     """The state after one event. Pure: no I/O, so history and as_of can replay freely."""
     data = event.data
     occurred = event.occurred_at.isoformat()
@@ -140,15 +164,10 @@ def load_for_command(
     # decoded.
     state = TaskState.from_json(orjson.loads(snapshot)) if snapshot is not None else None
     for version, event_type, schema_version, data, occurred_at in events:
-        event = Event(
-            stream=stream,
-            version=version,
-            type=event_type,
-            schema_version=schema_version,
-            data=data,
-            occurred_at=datetime.fromisoformat(occurred_at),
-        )
-        state = apply(state, upcast(event))
+        # Upcast as read_stream does, without building a model instance per event.
+        data = registry.upcast(event_type, schema_version, data)
+        read = _Row(stream, version, event_type, data, datetime.fromisoformat(occurred_at))
+        state = apply(state, read)
     return Loaded(state, Role(role) if role else None, row[3] if draw else None)
 
 
