@@ -80,6 +80,7 @@ def _create(event: Event) -> Task | None:
 
 
 _ROW_COLUMNS = [field.attname for field in Task._meta.concrete_fields]
+_FIELDS = {field.attname: field for field in Task._meta.concrete_fields}
 
 
 def _update_row(task_id: int, event: Event) -> Task | None:
@@ -101,8 +102,10 @@ def _update_row(task_id: int, event: Event) -> Task | None:
         f"WHERE {quote('id')} = %s AND {quote('version')} < %s "
         f"RETURNING {', '.join(quote(column) for column in _ROW_COLUMNS)}"
     )
+    # Each value prepared as the ORM prepares it (SQLite keeps datetimes as naive UTC text).
+    params = [_FIELDS[column].get_db_prep_save(v, connection) for column, v in changes.items()]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*changes.values(), task_id, event.version])
+        cursor.execute(sql, [*params, task_id, event.version])
         row = cursor.fetchone()
     if row is None:
         return None
