@@ -519,7 +519,12 @@ def write_report(result: dict[str, Any], path: Path) -> None:
             "loadtests/bench/command_queries.py), with and without BEGIN/COMMIT/SAVEPOINT/"
             "RELEASE. What changed them since the 2026-11-26 figure (about 35 ms and 18 "
             "statements): no labels prefetched for a write's visibility check, the projected row "
-            "returned instead of read back, a comment projected with one upsert.",
+            "returned instead of read back, a comment projected with one upsert (2026-12-04: 14 "
+            "and 16 statements); then the aggregate's snapshot, later events, the actor's role and "
+            "a comment's id read in one statement, the events and their outbox rows written by "
+            "one INSERT without a savepoint, the task row projected by one UPDATE ... RETURNING "
+            "and write-through's read of the task with its label ids in one statement (7 and 8, "
+            "services/api/tests/commands/test_task_command_statements.py pins them).",
             "",
             "| command | commands/s | p50 ms | p95 ms | Gunicorn CPU ms/command | SQL statements "
             "| without transaction control | errors | load avg |",

@@ -1,6 +1,10 @@
 """The SQL statements of one task PATCH and one comment POST, counted in-process with Django's
 test client and CaptureQueriesContext against the stack's database (run by bench.py with the
-stack's environment). Prints one JSON line: {"PATCH": {...}, "POST": {...}}."""
+stack's environment). Prints one JSON line: {"PATCH": {...}, "POST": {...}}; with --list, each
+command's statements too, on stderr.
+
+Today a PATCH is 7 statements (5 without BEGIN/COMMIT) and a comment POST 8 (6):
+services/api/tests/commands/test_task_command_statements.py pins both and says what each is."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
 
 def main() -> None:
     task_path = sys.argv[1]
+    listing = "--list" in sys.argv[2:]
     task = Task.objects.get(pk=int(task_path.rstrip("/").rsplit("/", 1)[1]))
     # A writer of the task's workspace (its creator, else its first member or above).
     writer_id = task.created_by_id or (
@@ -58,6 +63,10 @@ def main() -> None:
             response = send(1)
         assert response.status_code in (200, 201), response.content[:300]  # noqa: S101
         statements = [q["sql"] for q in queries.captured_queries]
+        if listing:
+            print(method, file=sys.stderr)
+            for sql in statements:
+                print(f"  {sql[:160]}", file=sys.stderr)
         counts[method] = {
             "statements": len(statements),
             "queries": sum(1 for sql in statements if not sql.startswith(TRANSACTION_CONTROL)),

@@ -8,7 +8,7 @@ to the read models and writes their outbox rows.
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,15 +23,36 @@ from tasks import events as ev
 from tasks.aggregate import TaskState
 from tasks.models import Comment, Task, TaskPriority, TaskStatus
 from tasks.projection import project
-from workspaces.access import access_can_delete_task, access_require_role
+from workspaces.access import access_can_delete_task, access_require, access_require_role
 from workspaces.models import Label, Membership, Project, Role
 
 
-def _load(task_id: int) -> TaskState:
+def _state(task_id: int) -> TaskState:
     state = aggregate.load(task_id)
     if state is None or state.deleted:
         raise Http404("No such task.")
     return state
+
+
+class _Checked(NamedTuple):
+    state: TaskState
+    role: Role
+    drawn_id: int | None
+
+
+def _load(
+    task_id: int,
+    *,
+    actor: User,
+    minimum: Role,
+    draw_comment_id: bool = False,
+) -> _Checked:
+    """The task's state and the actor's role in its workspace, read together in the command's
+    transaction: 404 for no task and for outsiders, 403 for a role under `minimum`."""
+    loaded = aggregate.load_for_command(task_id, actor=actor, draw_comment_id=draw_comment_id)
+    if loaded.state is None or loaded.state.deleted:
+        raise Http404("No such task.")
+    return _Checked(loaded.state, access_require(loaded.role, minimum), loaded.drawn_id)
 
 
 def _check_version(state: TaskState, expected_version: int | None) -> None:
@@ -59,6 +80,8 @@ def _commit(
         workspace_id=stream_state.workspace_id,
         actor_id=actor.pk,
         group=ev.project_group(stream_state.project_id),
+        # A conflict ends the command (409): no savepoint to roll back to is needed.
+        savepoint=False,
     )
     current = state
     with write_through.command_writes():
@@ -167,8 +190,7 @@ def task_update(
     *, actor: User, task_id: int, expected_version: int | None = None, **changes: Any
 ) -> Task:
     """Applies a PATCH: every field that really changes is one event and one version."""
-    state = _load(task_id)
-    access_require_role(actor, state.workspace_id, Role.MEMBER)
+    state = _load(task_id, actor=actor, minimum=Role.MEMBER).state
     _check_version(state, expected_version)
     new = _changes_as_events(state, changes)
     projected: list[Task] = []
@@ -180,8 +202,7 @@ def task_update(
 
 @transaction.atomic
 def task_delete(*, actor: User, task_id: int, expected_version: int | None = None) -> None:
-    state = _load(task_id)
-    role = access_require_role(actor, state.workspace_id, Role.MEMBER)
+    state, role, _ = _load(task_id, actor=actor, minimum=Role.MEMBER)
     if not access_can_delete_task(actor, role, Task(created_by_id=state.created_by_id)):
         raise PermissionDenied("Members delete only the tasks they created.")
     _check_version(state, expected_version)
@@ -190,9 +211,8 @@ def task_delete(*, actor: User, task_id: int, expected_version: int | None = Non
 
 @transaction.atomic
 def task_comment(*, actor: User, task: Task, body: str) -> Comment:
-    state = _load(task.pk)
-    access_require_role(actor, state.workspace_id, Role.MEMBER)
-    comment_id = allocate_id(Comment)
+    state, _, comment_id = _load(task.pk, actor=actor, minimum=Role.MEMBER, draw_comment_id=True)
+    assert comment_id is not None  # noqa: S101 - drawn because asked for  # nosec B101
     data = {"comment_id": comment_id, "author_id": actor.pk, "body": body}
     projected: list[Task] = []
     _commit(
@@ -219,8 +239,7 @@ def task_comment(*, actor: User, task: Task, body: str) -> Comment:
 
 @transaction.atomic
 def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
-    state = _load(comment.task_id)
-    access_require_role(actor, state.workspace_id, Role.MEMBER)
+    state = _load(comment.task_id, actor=actor, minimum=Role.MEMBER).state
     if comment.author_id != actor.pk:
         raise PermissionDenied("Only the author may edit a comment.")
     if body != comment.body:
@@ -236,10 +255,9 @@ def comment_edit(*, actor: User, comment: Comment, body: str) -> Comment:
 
 @transaction.atomic
 def comment_delete(*, actor: User, comment: Comment) -> None:
-    state = _load(comment.task_id)
     # Authors delete their own comments while they may still write (member or above);
     # admins and owners delete any.
-    role = access_require_role(actor, state.workspace_id, Role.MEMBER)
+    state, role, _ = _load(comment.task_id, actor=actor, minimum=Role.MEMBER)
     if comment.author_id != actor.pk and role not in (Role.ADMIN, Role.OWNER):
         raise PermissionDenied("Only the author or a workspace admin may delete a comment.")
     data = {"comment_id": comment.pk}
@@ -257,6 +275,6 @@ def tasks_delete_with_projects(*, actor: User, project_ids: list[int]) -> int:
         Task.objects.filter(project_id__in=project_ids).order_by("id").values_list("id", flat=True)
     )
     for task_id in task_ids:
-        state = _load(task_id)
+        state = _state(task_id)
         _commit(actor=actor, state=state, stream_state=state, new=[NewEvent(ev.TASK_DELETED, {})])
     return len(task_ids)

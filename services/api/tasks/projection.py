@@ -7,6 +7,8 @@ nothing twice. Timestamps come from the events, so a rebuild reproduces them exa
 
 from datetime import date
 
+from django.db import connection
+
 from eventstore.models import Event
 from tasks import events as ev
 from tasks.models import Comment, Task
@@ -26,17 +28,20 @@ def project(event: Event) -> Task | None:
         return None
     if event.type == ev.TASK_CREATED:
         return _create(event)
-    task = Task.objects.filter(pk=event.data.get("id") or _task_id(event)).first()
-    if task is None or task.version >= event.version:
-        return None
+    task_id = event.data.get("id") or _task_id(event)
     if event.type == ev.TASK_DELETED:
+        task = Task.objects.filter(pk=task_id).first()
+        if task is None or task.version >= event.version:
+            return None
         task.delete()
         return None
-    _apply_fields(task, event)
+    task = _update_row(task_id, event)
+    if task is None:
+        return None
+    for name, value in event.data.items():
+        if name == "label_ids":
+            _set_labels(task, value)
     _apply_comment(task, event)
-    task.version = event.version
-    task.updated_at = event.occurred_at
-    task.save()
     return task
 
 
@@ -59,12 +64,44 @@ def _create(event: Event) -> Task | None:
     return task
 
 
-def _apply_fields(task: Task, event: Event) -> None:
-    for name, value in event.data.items():
-        if name == "label_ids":
-            _set_labels(task, value)
-        elif name in _CHANGED_ROW_FIELDS:
-            setattr(task, name, _date(value) if name == "due_date" else value)
+_ROW_COLUMNS = [field.attname for field in Task._meta.concrete_fields]
+_FIELDS = {field.attname: field for field in Task._meta.concrete_fields}
+
+
+def _update_row(task_id: int, event: Event) -> Task | None:
+    """Writes the event's fields, version and time into the task's row and returns the row as
+    written: one UPDATE ... RETURNING, where a SELECT and an UPDATE of every column were two
+    statements. None when the row is gone or already at or past the event (a replay)."""
+    changes = {
+        name: _date(value) if name == "due_date" else value
+        for name, value in event.data.items()
+        if name in _CHANGED_ROW_FIELDS
+    }
+    changes["version"] = event.version
+    changes["updated_at"] = event.occurred_at
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column)} = %s" for column in changes)
+    # Table and column names come from the model's metadata, never from input.
+    sql = (
+        f"UPDATE {quote(Task._meta.db_table)} SET {assignments} "  # noqa: S608  # nosec B608
+        f"WHERE {quote('id')} = %s AND {quote('version')} < %s "
+        f"RETURNING {', '.join(quote(column) for column in _ROW_COLUMNS)}"
+    )
+    # Each value prepared as the ORM prepares it (SQLite keeps datetimes as naive UTC text).
+    params = [_FIELDS[column].get_db_prep_save(v, connection) for column, v in changes.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, task_id, event.version])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, field in enumerate(Task._meta.concrete_fields):
+        column = field.get_col(Task._meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(
+            connection
+        ):
+            values[index] = converter(values[index], column, connection)
+    return Task.from_db(connection.alias, _ROW_COLUMNS, values)
 
 
 def _apply_comment(task: Task, event: Event) -> None:

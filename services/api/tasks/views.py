@@ -22,7 +22,7 @@ from tasks import commands, reads
 from tasks.cached_hits import task_detail_hit, task_list_hit
 from tasks.filters import TaskFilter
 from tasks.models import Comment, Task
-from tasks.queries import comment_list, task_as_of, task_history, task_list
+from tasks.queries import comment_list, task_as_of, task_history, task_list, visible_task_row
 from tasks.redaction import redact_deleted_comments
 from tasks.serializers import (
     AsOfSerializer,
@@ -99,10 +99,10 @@ class TaskViewSet(FastReadMixin, ContractViewSet):
     def _visible_task(self, pk: int, *, with_labels: bool = True) -> Task:
         """The task if the user may see it; the list's filters do not apply to a detail.
         A write only checks visibility and validates against the row: no labels prefetched."""
-        queryset = self.get_queryset() if with_labels else task_list(user=self.request.user)
-        if not with_labels:
-            queryset = queryset.prefetch_related(None)
-        task = get_object_or_404(queryset, pk=pk)
+        if with_labels:
+            task = get_object_or_404(self.get_queryset(), pk=pk)
+        else:
+            task = visible_task_row(user=self.request.user, task_id=pk)
         self.check_object_permissions(self.request, task)
         return task
 
@@ -198,8 +198,7 @@ class CommentViewSet(ContractViewSet):
         return [IsOwnerOrReadOnly()]
 
     def _task(self) -> Task:
-        queryset = task_list(user=self.request.user).prefetch_related(None)
-        return get_object_or_404(queryset, pk=self.kwargs["task_id"])
+        return visible_task_row(user=self.request.user, task_id=self.kwargs["task_id"])
 
     def list(self, request: AuthenticatedRequest, task_id: int) -> Response:
         self._task()

@@ -35,7 +35,11 @@ def access_role_at_least(role: Role | None, minimum: Role) -> bool:
 
 def access_require_role(user: User, workspace_id: int, minimum: Role) -> Role:
     """The user's role, if at least `minimum`; 404 for outsiders, 403 for too low a role."""
-    role = access_role(user, workspace_id)
+    return access_require(access_role(user, workspace_id), minimum)
+
+
+def access_require(role: Role | None, minimum: Role) -> Role:
+    """access_require_role for a role already read (None: not a member)."""
     if role is None:
         raise Http404
     if not access_role_at_least(role, minimum):

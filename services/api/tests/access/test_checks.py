@@ -1,4 +1,4 @@
-"""Every access_* function of access/checks.py, against real users and objects."""
+"""Every access_* function of workspaces/access.py, against real users and objects."""
 
 from typing import Any
 

@@ -80,8 +80,8 @@ class TestConcurrency:
         loaded = threading.Barrier(2, timeout=10)
         real_load = commands._load
 
-        def load_then_wait(task_id: int) -> Any:
-            state = real_load(task_id)
+        def load_then_wait(task_id: int, **checks: Any) -> Any:
+            state = real_load(task_id, **checks)
             loaded.wait()
             return state
 
@@ -116,18 +116,18 @@ class TestConcurrency:
         task = TaskFactory(project=team.project)
         real_load = commands._load
 
-        def load_stale(task_id: int) -> Any:
-            state = real_load(task_id)
+        def load_stale(task_id: int, **checks: Any) -> Any:
+            loaded = real_load(task_id, **checks)
             # A concurrent writer commits version 2 between our load and our append.
             append(
                 stream=f"task-{task_id}",
-                expected_version=state.version,
+                expected_version=loaded.state.version,
                 events=[NewEvent(TASK_RENAMED, {"title": "theirs"})],
-                workspace_id=state.workspace_id,
+                workspace_id=loaded.state.workspace_id,
                 actor_id=None,
                 group="project.x",
             )
-            return state
+            return loaded
 
         monkeypatch.setattr(commands, "_load", load_stale)
         response = team.client("member").patch(
