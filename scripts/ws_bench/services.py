@@ -9,9 +9,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from ws_bench.config import API_DIR, BIN, ROOT, bench_environment
-
 from harness import ServerProcess, free_port
+from ws_bench.config import API_DIR, BIN, ROOT, bench_environment
 
 
 class Services:
