@@ -43,6 +43,8 @@ class PlainRequest:
     def __init__(self, request: HttpRequest, user: Any = None) -> None:
         self._request = request
         self.user = user
+        # The cached principal's payload the round trip read (caching/principals.py), on a hit.
+        self.principal: dict[str, Any] = {}
 
     @property
     def query_params(self) -> Any:
@@ -78,9 +80,10 @@ def answer_before_dispatch(view: Any, request: HttpRequest) -> HttpResponseBase 
         return None
     # DRF's Request reads missing attributes from Django's: the ordinary path takes it over.
     setattr(request, ROUND_TRIP_ATTRIBUTE, trip)
-    stored = _hit(trip)
-    if stored is None:
+    hit = _hit(trip)
+    if hit is None:
         return None
+    stored, plain.principal = hit
     assert trip.principal is not None and trip.user_id is not None  # noqa: S101  # nosec B101
     plain.user = PrincipalUser(trip.user_id, trip.principal)
     if not all(p.has_permission(plain, view) for p in view.get_permissions()):
@@ -105,11 +108,14 @@ def _plain_get(request: HttpRequest) -> bool:
     )
 
 
-def _hit(trip: RoundTrip) -> StoredResponse | None:
-    """The stored answer when the round trip read a valid principal that met the token's
-    requirements, every throttle allowed the request, and the entry is of the current shape."""
-    if trip.entry_key is None or principals.decode(trip.principal) is None:
+def _hit(trip: RoundTrip) -> tuple[StoredResponse, dict[str, Any]] | None:
+    """The stored answer and the principal's payload when the round trip read a valid principal
+    that met the token's requirements, every throttle allowed the request, and the entry is of
+    the current shape."""
+    if trip.entry_key is None:
         return None
-    if not all(allowed for allowed, _ in trip.verdicts.values()):
+    payload = principals.decode(trip.principal)
+    if payload is None or not all(allowed for allowed, _ in trip.verdicts.values()):
         return None
-    return StoredResponse.unpack(trip.entry)
+    stored = StoredResponse.unpack(trip.entry)
+    return None if stored is None else (stored, payload)

@@ -4,13 +4,12 @@ stored bytes, once this module has checked what the ordinary path (caching/reads
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 
 from caching.aside import count_hit
 from caching.fast_path import PlainRequest
 from caching.round_trip import RoundTrip
 from caching.stored import StoredResponse
-from tasks.queries import task_version
 
 
 def task_list_hit(stored: StoredResponse) -> HttpResponse:
@@ -19,19 +18,17 @@ def task_list_hit(stored: StoredResponse) -> HttpResponse:
 
 
 def task_detail_hit(
-    request: PlainRequest, trip: RoundTrip, stored: StoredResponse, *, task_id: int
+    request: PlainRequest, trip: RoundTrip, stored: StoredResponse
 ) -> HttpResponse | None:
-    """The stored task when PostgreSQL says the reader may see it at no newer version; None
-    (the ordinary path: its 404, its refill) otherwise."""
+    """The stored task when the reader's cached principal lists the task's workspace; None (the
+    ordinary path: its 404, its refill) otherwise. No query: the entry was read under the task's
+    current generation, which every change of the task moves (a command, a cascade from its
+    project or workspace, an admin edit: tasks/write_through.py, tasks/receivers.py), and the
+    principal under the user's, which every membership change moves."""
     if settings.WRITEBEHIND_ENABLED and not trip.view_recorded:
         return None  # the ordinary path counts the view
-    try:
-        # Only the user's id is read: the lazy user is not built.
-        version = task_version(user=request.user, task_id=task_id)
-    except Http404:
-        return None
-    stored_version = stored.meta.get("version")
-    if not isinstance(stored_version, int) or stored_version < version:
+    workspace = stored.meta.get("workspace")
+    if not isinstance(workspace, int) or workspace not in request.principal.get("workspaces", ()):
         return None
     count_hit("task_detail")
     return stored.response()

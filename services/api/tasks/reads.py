@@ -1,8 +1,10 @@
 """The cached reads of tasks: what each GET endpoint's entry depends on, and its answer.
 
 Every cached read first establishes who the user is in which workspace: from the user's cached
-principal (accounts/principals.py, invalidated by every membership change) or, for a task, by asking
-PostgreSQL whether the user may see it and at which version (one query). The shared entries hold
+principal (accounts/principals.py, invalidated by every membership change); the ordinary path of
+a task detail also asks PostgreSQL whether the user may see it and at which version (one query),
+while a hit answered before DRF's dispatch trusts the task's generation and the principal's
+workspaces instead (tasks/cached_hits.py). The shared entries hold
 only what is the same for everybody who may see them. A view passes `render`, which reads
 PostgreSQL and serializes exactly as an uncached view would; it runs only on a miss.
 

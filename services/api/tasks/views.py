@@ -76,9 +76,8 @@ class TaskViewSet(FastReadMixin, ContractViewSet):
         """A hit answered before DRF's dispatch (caching/fast_path.py), for a `read_plan`."""
         if self.action == "list":
             return task_list_hit(stored)
-        task_id = _int(self.kwargs.get("pk"))
-        if self.action == "retrieve" and task_id:
-            return task_detail_hit(request, trip, stored, task_id=task_id)
+        if self.action == "retrieve":
+            return task_detail_hit(request, trip, stored)
         return None
 
     def get_queryset(self) -> Any:

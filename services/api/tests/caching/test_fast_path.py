@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from prometheus_client import REGISTRY
@@ -18,6 +19,9 @@ from rest_framework.views import APIView
 
 from accounts.tokens import SessionJWTAuthentication
 from caching import fast_path
+from caching.round_trip import RoundTrip
+from caching.stored import StoredResponse
+from tasks.cached_hits import task_detail_hit
 from tasks.serializers import TaskSerializer
 from tests.api.test_throttling import rates
 from tests.caching.conftest import Lookups
@@ -124,8 +128,8 @@ class TestAHit:
         assert spies["initial"].call_count == 0
         assert len(sent) == 1, sent
         assert sent[0].split(b"\r\n")[2].upper() == b"EVALSHA"
-        # the list asks PostgreSQL nothing; the detail asks whether the reader may see the task
-        assert len(queries) == (0 if read == "list" else 1)
+        # neither asks PostgreSQL anything: the principal says which workspaces the reader sees
+        assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
 
     def test_is_logged_and_counted(
         self, team: Any, read: str, lookups: Lookups, caplog: pytest.LogCaptureFixture
@@ -182,12 +186,41 @@ class TestLeftToDrf:
         assert spies["initial"].call_count == 1
         assert response.status_code == (406 if "HTTP_ACCEPT" in headers else 200)
 
+    # Committed for real: the cascade's signals move each task's generation after the commit.
+    @pytest.mark.django_db(transaction=True)
     def test_a_task_the_reader_may_no_longer_see_is_404(self, team: Any) -> None:
         urls = _urls(team)
         client = team.client("viewer")
         assert client.get(urls["detail"]).status_code == 200
-        # the project goes, its tasks with it (no generation of the task moves)
+        # the project goes, its tasks with it, outside any command (as the admin deletes it)
         team.project.delete()
         response = client.get(urls["detail"])
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+class TestATaskDetailHit:
+    """A hit asks PostgreSQL nothing, so what it trusts instead must refuse what it would."""
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_reader_removed_from_the_workspace_gets_404(self, team: Any) -> None:
+        url = _urls(team)["detail"]
+        client = team.client("viewer")
+        assert client.get(url).status_code == 200
+        team.viewer.memberships.all().delete()  # outside any command, committed
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+    @pytest.mark.parametrize("workspaces", [[], [7], ["8"]])
+    def test_an_entry_outside_the_principals_workspaces_is_declined(
+        self, workspaces: list[Any]
+    ) -> None:
+        """The entry's own workspace is checked against the principal's, whatever the key."""
+        request = fast_path.PlainRequest(HttpRequest())
+        request.principal = {"workspaces": workspaces}
+        trip = RoundTrip(principal=b"p", entry_key="task:1", view_recorded=True)
+        stored = StoredResponse(etag='"3"', body=b"{}", meta={"version": 3, "workspace": 8})
+        assert task_detail_hit(request, trip, stored) is None
+        request.principal = {"workspaces": [*workspaces, 8]}
+        assert task_detail_hit(request, trip, stored) is not None
