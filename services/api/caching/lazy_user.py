@@ -21,6 +21,11 @@ class PrincipalUser(SimpleLazyObject):
     is_authenticated = True
     is_anonymous = False
 
+    def __bool__(self) -> bool:
+        # A user instance is always true; LazyObject would build it to find out (the permission
+        # check `bool(request.user and ...)` did, on every hit).
+        return True
+
     def __init__(self, user_id: int, principal: bytes) -> None:
         def build() -> AbstractBaseUser:
             payload = principals.decode(principal)

@@ -131,17 +131,23 @@ return {principal_key, principal_raw, verdicts, entry_key, entry_raw, 0}
 """
 )
 
-_PROCESS_NONCE: list[str] = []
+_process_nonce = secrets.token_hex(6)
 _COUNTER = itertools.count()
+
+
+def _draw_process_nonce() -> None:
+    global _process_nonce
+    _process_nonce = secrets.token_hex(6)
+
+
+# A forked worker must not share its parent's prefix (Gunicorn preloads the app, then forks).
+os.register_at_fork(after_in_child=_draw_process_nonce)
 
 
 def _nonce() -> str:
     """Unique per request without drawing random numbers: a random prefix per process (drawn
     again after a fork) and a counter."""
-    pid = os.getpid()
-    if not _PROCESS_NONCE or _PROCESS_NONCE[0] != str(pid):
-        _PROCESS_NONCE[:] = [str(pid), secrets.token_hex(6)]
-    return f"{_PROCESS_NONCE[1]}{next(_COUNTER):x}"
+    return f"{_process_nonce}{next(_COUNTER):x}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,13 +18,26 @@ class CommandContext:
 
 
 _NO_CONTEXT = CommandContext()
-_current: ContextVar[CommandContext] = ContextVar("command_context")
+# The request whose context a command would record; the context is read from it only when a
+# command appends events (most requests are reads and append none).
+_current: ContextVar[HttpRequest | None] = ContextVar("command_request", default=None)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+_CORRELATION_META = "HTTP_X_CORRELATION_ID"
 
 
 def current_context() -> CommandContext:
-    return _current.get(_NO_CONTEXT)
+    request = _current.get()
+    if request is None:
+        return _NO_CONTEXT
+    correlation = request.META.get(_CORRELATION_META, "")
+    return CommandContext(
+        ip_address=client_ip(request) or None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
+        # A caller may tie several requests together; by default a request is its own
+        # correlation.
+        correlation_id=correlation[:128] if correlation.isprintable() else "",
+    )
 
 
 class CommandContextMiddleware:
@@ -34,16 +47,7 @@ class CommandContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        correlation = request.headers.get(CORRELATION_HEADER, "")
-        token = _current.set(
-            CommandContext(
-                ip_address=client_ip(request) or None,
-                user_agent=request.headers.get("User-Agent", "")[:512],
-                # A caller may tie several requests together; by default a request is its own
-                # correlation.
-                correlation_id=correlation[:128] if correlation.isprintable() else "",
-            )
-        )
+        token = _current.set(request)
         try:
             return self.get_response(request)
         finally:

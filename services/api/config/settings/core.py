@@ -37,13 +37,15 @@ MIDDLEWARE = [
     "core.errors.ErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's own, skipped on /api/v1/ where bearer tokens need none of them
+    # (core/browser_middleware.py); the same order as Django's.
+    "core.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.browser_middleware.CsrfViewMiddleware",
+    "core.browser_middleware.AuthenticationMiddleware",
     "eventstore.context.CommandContextMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.browser_middleware.MessageMiddleware",
+    "core.browser_middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
