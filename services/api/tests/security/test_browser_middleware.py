@@ -34,6 +34,7 @@ def test_the_admin_keeps_its_csrf_protection() -> None:
     assert index.status_code == 200
     assert staff.username in index.content.decode()
 
+
 def test_the_json_api_runs_without_them(team: Any) -> None:
     client = team.client("viewer")
     client.cookies["sessionid"] = "not-a-session"
