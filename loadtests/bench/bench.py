@@ -382,7 +382,7 @@ def ms(value: float) -> str:
 
 
 SCENARIO_PROFILES = {
-    "full": "`make loadtest`: DESIGN.md's targets, the read mix offered at 2,000 requests/s",
+    "full": "`make loadtest`: the stated targets, the read mix offered at 2,000 requests/s",
     "sustained": "`make loadtest-sustained`: the same targets at 100 requests/s of reads, a rate "
     "this machine can serve",
 }

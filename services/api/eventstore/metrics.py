@@ -1,4 +1,4 @@
-"""Metrics of the write side (DESIGN.md's metric table)."""
+"""Metrics of the write side (the names docs/monitoring.md and its dashboards rely on)."""
 
 from prometheus_client import Counter, Gauge, Histogram
 

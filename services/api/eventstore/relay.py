@@ -36,7 +36,7 @@ class BatchResult:
 
 
 def event_payload(event: Event) -> dict[str, Any]:
-    """The event as live subscribers receive it (DESIGN.md's WebSocket protocol)."""
+    """The event as live subscribers receive it (docs/websocket.md, "The protocol")."""
     return {
         "id": event.id,
         "type": event.type,

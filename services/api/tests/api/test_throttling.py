@@ -2,7 +2,6 @@
 sustained limits, Retry-After, and one count shared by several Gunicorn workers through Redis."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from harness import free_port
 from tests.api.test_errors import assert_envelope
 from tests.conftest import requires_redis
 from tests.factories import PASSWORD, UserFactory
@@ -154,16 +154,10 @@ class TestInProcess:
         assert spoofed.status_code == 429, "without NUM_PROXIES the header is ignored"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def running_gunicorn(redis_url: str) -> Iterator[str]:
     """The api under Gunicorn with two worker processes, on the test database and `redis_url`."""
-    port = _free_port()
+    port = free_port()
     database = connection.settings_dict
     env = {
         **os.environ,

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import load_command_class
 
 from core.metrics import serve_worker_metrics
+from harness import free_port
 
 WORKERS = [("eventstore", "relay_outbox"), ("caching", "flush_writebehind")]
 
@@ -36,9 +37,7 @@ def test_no_listener_without_a_port() -> None:
 
 
 def test_the_listener_is_bound_to_the_given_address() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = serve_worker_metrics({"metrics_port": port, "metrics_addr": "127.0.0.1"})
     try:
         assert server is not None
