@@ -56,7 +56,9 @@ BREAKER = ReadCacheBreaker(
 
 
 def uses_redis() -> bool:
-    return caches[ALIAS].__class__.__module__.startswith("django_redis")
+    # From the settings the cache is built from, not the cache object: `caches[...]` goes through
+    # a thread-local lookup, and a cached read asks this several times per request.
+    return str(settings.CACHES[ALIAS]["BACKEND"]).startswith("django_redis")
 
 
 def run(operation: str, command: Callable[[Redis], T]) -> T:

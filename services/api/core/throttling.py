@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
 from django_redis import get_redis_connection
@@ -65,7 +66,8 @@ return {0, tonumber(oldest[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1])}
 
 
 def _uses_redis() -> bool:
-    return caches["throttle"].__class__.__module__.startswith("django_redis")
+    # From the settings, as caching/store.py's uses_redis (no thread-local cache lookup).
+    return str(settings.CACHES["throttle"]["BACKEND"]).startswith("django_redis")
 
 
 class SharedRateThrottle(SimpleRateThrottle):

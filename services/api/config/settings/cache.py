@@ -56,3 +56,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "cache"
+# django-redis's default, stated: Django closes every cache at the end of each request, and
+# django-redis then looks this setting up; a missing setting costs an AttributeError per cache
+# per request.
+DJANGO_REDIS_CLOSE_CONNECTION = False
