@@ -194,7 +194,7 @@ def run(
     the ordinary path, which falls back to PostgreSQL, or an invalidation this process owes)."""
     if PENDING_EPOCH.is_set():
         return None
-    full = store.full_key
+    full = store.key_maker()
     now = int(time.time() * 1000)
     plan: dict[str, Any] = {
         "now": now,

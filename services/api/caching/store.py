@@ -85,6 +85,13 @@ def full_key(key: str) -> str:
     return str(caches[ALIAS].make_key(key))
 
 
+def key_maker() -> Callable[[str], str]:
+    """`full_key` for many keys: the cache is looked up once (each `caches[...]` is a
+    thread-local lookup, and a round trip names about six keys)."""
+    make_key = caches[ALIAS].make_key
+    return lambda key: str(make_key(key))
+
+
 # Values that are already bytes (stored responses, principals: caching/stored.py) are kept as
 # they are, so that a hit hands them to the response and Lua can read them; they begin with a
 # NUL byte, which neither a pickle (0x80) nor django-redis's plain integers ever do.
