@@ -502,11 +502,15 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "loadtests/bench/baseline_urls.py.",
         "- **cached task detail**: `GET /api/v1/tasks/{id}/`, compared with nginx serving a "
         "static file of its size (the row above it): the same round trip and answer before DRF's "
-        "dispatch, plus PostgreSQL's "
-        "answer to whether the reader may see the task and at which version (one indexed "
-        "query, written as SQL), and the write-behind view counted inside the round trip. First "
-        "measured in this run; changed by the same work as the list, and the version query as "
-        "SQL.",
+        "dispatch, the write-behind view counted inside the round trip, and no PostgreSQL query "
+        "(the principal's workspaces say who may see the task, its generation that the entry is "
+        "current; until 2026-12-05 a hit asked PostgreSQL for the task's visibility and version).",
+        "- **framework floor**: `/api/v1/bench-floor/` (loadtests/bench/baseline_urls.py), a "
+        "plain Django function view returning the cached list's bytes behind the platform's "
+        "middleware (request id, the request log line and metrics, the error envelope, security "
+        "headers), no authentication, throttle or Redis, on the same Gunicorn: what any request "
+        "costs before the platform does anything of its own. The cached rows' CPU over this row's "
+        "is what the platform adds.",
         "",
     ]
     if result.get("commands"):
@@ -638,10 +642,17 @@ def main() -> int:
             | {"title": "platform, cache off"}
         )
         token, _ = fresh_token_and_project(args)
-        servers.start_gunicorn(DJANGO_SETTINGS_MODULE="baseline_settings")
+        servers.start_gunicorn(
+            DJANGO_SETTINGS_MODULE="baseline_settings",
+            BENCH_FLOOR_FILE=str(static / "tasks.json"),
+        )
         variants.append(
             measure("baseline", f"{BASE}{list_path}", token, args, servers)
             | {"title": "plain DRF ListAPIView"}
+        )
+        variants.append(
+            measure("floor", f"{BASE}/api/v1/bench-floor/", None, args, servers)
+            | {"title": "framework floor: a plain Django view, the same bytes"}
         )
         tuning = tuning_runs(servers, args, list_path) if args.tuning else []
     finally:
