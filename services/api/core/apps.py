@@ -10,9 +10,9 @@ def _hold_this_threads_connection_object(**kwargs: Any) -> None:
 
     Django closes stale connections at the start and end of every request by asking, for each
     alias, whether this thread has a connection object; where it has none yet (a thread that has
-    only answered cached reads, which touch no database), each ask raises and catches an
-    AttributeError inside asgiref's thread-local: about 3 % of a cached read's CPU
-    (docs/profiles/). From the thread's second request on, the ask is a plain lookup."""
+    only answered cached reads, which touch no database), each ask also raises and catches an
+    AttributeError inside asgiref's thread-local. From the thread's second request on it does
+    not: asgiref's share of a cached read's CPU fell from 2.9 % to 1.6 % (docs/profiles/)."""
     connections[DEFAULT_DB_ALIAS]
 
 
