@@ -20,7 +20,9 @@ from runner.verdict import fmt, print_table, verdict
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Load test against the targets of loadtests/targets.toml")
+    parser = argparse.ArgumentParser(
+        description="Load test against the targets of loadtests/targets.toml"
+    )
     parser.add_argument("--profile", default="full")
     parser.add_argument("--target", default=os.environ.get("TARGET") or DEFAULT_TARGET)
     parser.add_argument("--targets-file", default=str(HERE / "targets.toml"))

@@ -19,7 +19,7 @@ from typing import Any
 from django.contrib.auth.middleware import AuthenticationMiddleware as _Authentication
 from django.contrib.messages.middleware import MessageMiddleware as _Messages
 from django.contrib.sessions.middleware import SessionMiddleware as _Sessions
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.middleware.clickjacking import XFrameOptionsMiddleware as _XFrameOptions
 from django.middleware.csrf import CsrfViewMiddleware as _Csrf
@@ -40,8 +40,8 @@ class _BrowserOnly:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if is_api(request):
-            return self.get_response(request)  # type: ignore[no-any-return]
-        return super().__call__(request)  # type: ignore[misc,no-any-return]
+            return self.get_response(request)
+        return super().__call__(request)  # type: ignore[misc]
 
 
 class SessionMiddleware(_BrowserOnly, _Sessions):
@@ -66,7 +66,7 @@ class CsrfViewMiddleware(_BrowserOnly, _Csrf):
 
     def process_view(
         self, request: HttpRequest, callback: Any, callback_args: Any, callback_kwargs: Any
-    ) -> HttpResponseBase | None:
+    ) -> HttpResponseForbidden | None:
         if is_api(request):
             return None
         return super().process_view(request, callback, callback_args, callback_kwargs)

@@ -192,8 +192,8 @@ def test_a_milestone_deleted_meanwhile_is_a_404_not_an_error(team: Any, write: s
 
 
 def test_each_command_stays_within_eight_sql_statements(team: Any) -> None:
-    """The platform's budget for a command (docs/cqrs.md): at most 8 SQL statements besides transaction control
-    (BEGIN, COMMIT, SAVEPOINT, RELEASE), whatever the data."""
+    """The platform's budget for a command (docs/cqrs.md): at most 8 SQL statements besides
+    transaction control (BEGIN, COMMIT, SAVEPOINT, RELEASE), whatever the data."""
 
     def statements(command: Any) -> int:
         with CaptureQueriesContext(connection) as queries:
