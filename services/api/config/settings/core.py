@@ -37,15 +37,15 @@ MIDDLEWARE = [
     "core.errors.ErrorEnvelopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    # Django's own, skipped on /api/v1/ where bearer tokens need none of them
-    # (core/browser_middleware.py); the same order as Django's.
+    # Sessions, the session user and messages: Django's, skipped on /api/v1/ where bearer tokens
+    # need none of them (core/browser_middleware.py); the same order as Django's.
     "core.browser_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "core.browser_middleware.CsrfViewMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "core.browser_middleware.AuthenticationMiddleware",
     "eventstore.context.CommandContextMiddleware",
     "core.browser_middleware.MessageMiddleware",
-    "core.browser_middleware.XFrameOptionsMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
