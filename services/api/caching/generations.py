@@ -107,9 +107,10 @@ def _timeout() -> int:
 
 def resolve(base: str, generations: Sequence[str]) -> tuple[str, Any]:
     """The full key of the entry for the current generations, and its decoded value (or None)."""
-    full_generations = [store.full_key(key) for key in generations]
+    full = store.key_maker()
+    full_generations = [full(key) for key in generations]
     tokens = [_token() for _ in generations]
-    args = [store.full_key(base), _timeout(), len(generations), 0, *tokens]
+    args = [full(base), _timeout(), len(generations), 0, *tokens]
 
     def command(client: Redis) -> Any:
         PENDING_EPOCH.deliver(client)

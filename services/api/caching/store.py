@@ -80,16 +80,16 @@ def run(operation: str, command: Callable[[Redis], T]) -> T:
     return result
 
 
-def full_key(key: str) -> str:
-    """The key as stored in Redis: with the cache's prefix and version."""
-    return str(caches[ALIAS].make_key(key))
-
-
 def key_maker() -> Callable[[str], str]:
     """`full_key` for many keys: the cache is looked up once (each `caches[...]` is a
     thread-local lookup, and a round trip names about six keys)."""
     make_key = caches[ALIAS].make_key
     return lambda key: str(make_key(key))
+
+
+def full_key(key: str) -> str:
+    """The key as stored in Redis: with the cache's prefix and version."""
+    return key_maker()(key)
 
 
 # Values that are already bytes (stored responses, principals: caching/stored.py) are kept as

@@ -87,7 +87,7 @@ def round_trip_for(view: Any, request: Any) -> round_trip.RoundTrip | None:
 
 # One instance per authentication class. DRF builds its authenticators anew for each request,
 # but they hold no request state (simplejwt's keep the user model); building one looked the user
-# model up twice, about 3 % of a cached read's CPU (docs/profiles/).
+# model up twice, about 4 % of a cached read's CPU (docs/profiles/).
 _authenticators: dict[type, Any] = {}
 
 

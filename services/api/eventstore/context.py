@@ -23,7 +23,8 @@ _NO_CONTEXT = CommandContext()
 _current: ContextVar[HttpRequest | None] = ContextVar("command_request", default=None)
 
 CORRELATION_HEADER = "X-Correlation-ID"
-_CORRELATION_META = "HTTP_X_CORRELATION_ID"
+# Where WSGI puts that header (read from META: `request.headers` builds a mapping of them all).
+_CORRELATION_META = "HTTP_" + CORRELATION_HEADER.upper().replace("-", "_")
 
 
 def current_context() -> CommandContext:
