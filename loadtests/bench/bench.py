@@ -8,7 +8,9 @@ Four ways to answer the same page (one project's first 20 tasks, as JSON over HT
   uncached  the same with CACHE_ENABLED=false (every read goes to PostgreSQL)
   baseline  a plain DRF ListAPIView over the same rows (bench/baseline_urls.py), through nginx
 
-and, in the same run, the cached task detail against a static file of its own size, and two
+two floors (a plain Django view behind the platform's middleware, and a bare WSGI callable under
+the same Gunicorn, bench/bare_wsgi.py), both answering the same bytes, and, in the same run, the
+cached task detail against a static file of its own size, and two
 commands (a task PATCH, a comment POST) one at a time: Gunicorn CPU per command from /proc and
 the SQL statements of one command (bench/command_queries.py, in-process).
 
@@ -143,7 +145,7 @@ class Servers:
         ).start()
         self._wait(self.nginx, f"{BASE}/healthz", accept=(200, 502))
 
-    def start_gunicorn(self, **env_overrides: str) -> None:
+    def start_gunicorn(self, app: str = "config.wsgi:application", **env_overrides: str) -> None:
         self.stop_gunicorn()
         metrics = self.workdir / "metrics"
         metrics.mkdir(exist_ok=True)
@@ -163,7 +165,7 @@ class Servers:
                 str(stack_env.VENV_BIN / "gunicorn"),
                 "--config",
                 str(stack_env.API_DIR / "gunicorn.conf.py"),
-                "config.wsgi:application",
+                app,
             ],
             cwd=stack_env.API_DIR,
             env=env,
@@ -511,6 +513,10 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "headers), no authentication, throttle or Redis, on the same Gunicorn: what any request "
         "costs before the platform does anything of its own. The cached rows' CPU over this row's "
         "is what the platform adds.",
+        "- **server floor**: a bare WSGI callable (loadtests/bench/bare_wsgi.py) answering the "
+        "same bytes under the same Gunicorn and nginx: no framework, middleware, log line or "
+        "metrics. The most any Python application behind this Gunicorn answers on the server "
+        "core: a share of the static ceiling that this row does not reach, no Django view can.",
         "",
     ]
     if result.get("commands"):
@@ -653,6 +659,13 @@ def main() -> int:
         variants.append(
             measure("floor", f"{BASE}/api/v1/bench-floor/", None, args, servers)
             | {"title": "framework floor: a plain Django view, the same bytes"}
+        )
+        servers.start_gunicorn(
+            app="bare_wsgi:application", BENCH_FLOOR_FILE=str(static / "tasks.json")
+        )
+        variants.append(
+            measure("server-floor", f"{BASE}/api/v1/bench-floor/", None, args, servers)
+            | {"title": "server floor: a bare WSGI callable, the same bytes"}
         )
         tuning = tuning_runs(servers, args, list_path) if args.tuning else []
     finally:

@@ -190,11 +190,19 @@ class Cluster:
         for container_port, local_port in pod.ports.items():
             value = re.sub(rf"(?<![\d.]){container_port}(?!\d)", str(local_port), value)
         if mounts:
-            # One pass, longest path first: a local path is never rewritten again.
+            # One pass, longest path first: a local path is never rewritten again. Nor is this
+            # checkout's own (the image's paths already made local, image_env): a checkout under
+            # a mounted path such as /tmp must not become a path inside the pod's folder.
             alternatives = "|".join(re.escape(m) for m in sorted(mounts, key=len, reverse=True))
-            value = re.sub(
-                rf"(?<![\w/])({alternatives})(?=/|$|\W)", lambda m: str(mounts[m[1]]), value
-            )
+            local_paths = (str(ROOT) + "/", str(VENV) + "/")
+            original = value
+
+            def swap(match: re.Match[str]) -> str:
+                if original.startswith(local_paths, match.start()):
+                    return match[0]
+                return str(mounts[match[1]])
+
+            value = re.sub(rf"(?<![\w/])({alternatives})(?=/|$|\W)", swap, value)
         return value
 
     def environment(

@@ -29,12 +29,14 @@ from caching import keys
 from caching.aside import cached
 from caching.metrics import CACHE_REQUESTS
 from caching.principals import ACTIVE, CACHE, MARKER, register_reader, require_from_token
+from workspaces.cache_keys import PRINCIPAL_ROLES_FIELD, roles_digest
 from workspaces.queries import membership_roles
 from workspaces.reads import CACHED_ROLES_ATTRIBUTE
 
 # The payload's shape, as the one-round-trip read expects it, is caching/principals.py's: MARKER,
 # `active`, `workspaces` and `visibility`; this app adds the session epoch (accounts/sessions.py)
-# the request's token must carry, registered as a token requirement (`register`).
+# the request's token must carry, registered as a token requirement (`register`), and the
+# digest of the user's roles the workspace list is keyed by (workspaces/cache_keys.py).
 EPOCH = "epoch"
 
 _NEVER_CACHED = {"password"}
@@ -73,6 +75,7 @@ def _payload(row: tuple[Any, ...], epoch: int, roles: dict[int, str]) -> bytes:
             "roles": {str(w): role for w, role in roles.items()},
             "workspaces": workspaces,
             "visibility": keys.visibility_digest(workspaces),
+            PRINCIPAL_ROLES_FIELD: roles_digest(roles),
         }
     )
 

@@ -1,6 +1,10 @@
 """Answers of cached reads, whatever they read: a list kept as stored bytes, a detail kept as
 data, each with its ETag and a 304 for a matching If-None-Match; and the parts of a request that
-go into a list's key. The domain apps' reads.py use them with their own keys and generations."""
+go into a list's key. The domain apps' reads.py use them with their own keys and generations.
+
+A list whose view reads it in the one round trip (caching/round_trip.py, a `read_plan`) is
+answered from what that trip read (`list_from_round_trip`), or before DRF's dispatch on a hit
+(`list_hit`, caching/fast_path.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from caching import keys
-from caching.aside import cached
+from caching.aside import cached, count_hit, fill
 from caching.http import etag_for_data, if_none_match, not_modified, with_validators
 from caching.stored import StoredResponse, from_data
+from caching.views import round_trip_of
 
 Render = Callable[[], Any]
 Answer = Response | HttpResponse
@@ -44,6 +49,37 @@ def cached_list(
     # An invariant (computed or accepted by `fresh`), stated for the type checker.
     assert stored is not None  # noqa: S101  # nosec B101
     return answer(request, stored)
+
+
+def list_from_round_trip(request: Request, *, cache: str, render: Render) -> Answer | None:
+    """The list's answer from the entry the request's round trip read (computed under stampede
+    protection when it was missing or of another shape), or None when no round trip read it."""
+    trip = round_trip_of(request)
+    if trip is None:
+        return None
+    # An invariant (round_trip_of checks it), stated for the type checker.
+    assert trip.entry_key is not None  # noqa: S101  # nosec B101
+    stored = StoredResponse.unpack(trip.entry)
+    if stored is not None:
+        count_hit(cache)
+    else:
+        stored = StoredResponse.unpack(
+            fill(
+                cache=cache,
+                entry_key=trip.entry_key,
+                compute=lambda: from_data(render()).pack(),
+                fresh=is_stored,
+            )
+        )
+        # An invariant (computed or accepted by `fresh`), stated for the type checker.
+        assert stored is not None  # noqa: S101  # nosec B101
+    return answer(request, stored)
+
+
+def list_hit(cache: str, stored: StoredResponse) -> HttpResponse:
+    """A list's hit answered before DRF's dispatch: the stored bytes, counted."""
+    count_hit(cache)
+    return stored.response()
 
 
 def detail(request: Request, data: Mapping[str, Any]) -> Response:

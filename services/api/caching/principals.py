@@ -19,7 +19,7 @@ from caching.store import RAW_MARK
 # The payload is JSON behind this marker, so that the one-round-trip script of a cached read
 # (caching/round_trip.py) can read `active`, `workspaces` and `visibility` with cjson. Moves when
 # the payload's shape changes: an entry of another shape is recomputed, never misread.
-MARKER = RAW_MARK + b"p2\n"
+MARKER = RAW_MARK + b"p3\n"
 # Payload fields the round-trip script compares with what the request expects before it counts
 # the request against a throttle (see `requirements`): a new check is one more field here or a
 # registered token requirement, and one more field in the principal's payload.

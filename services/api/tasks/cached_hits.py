@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 
+from caching.answers import list_hit
 from caching.aside import count_hit
 from caching.fast_path import PlainRequest
 from caching.round_trip import RoundTrip
@@ -13,8 +14,7 @@ from caching.stored import StoredResponse
 
 
 def task_list_hit(stored: StoredResponse) -> HttpResponse:
-    count_hit("task_list")
-    return stored.response()
+    return list_hit("task_list", stored)
 
 
 def task_detail_hit(

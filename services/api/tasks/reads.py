@@ -22,17 +22,15 @@ from django.conf import settings
 from django.http import HttpResponse
 from rest_framework.request import Request
 
-from caching.answers import Answer, Render
-from caching.answers import answer as _answer
+from caching.answers import Answer, Render, list_from_round_trip
 from caching.answers import cached_list as _list
 from caching.answers import id_param as _id
-from caching.answers import is_stored as _is_stored
 from caching.answers import page_url as _page_url
 from caching.answers import query_of as _query
 from caching.aside import cached, count_hit, fill
 from caching.http import if_none_match, not_modified
 from caching.round_trip import EntryPlan
-from caching.stored import StoredResponse, from_data
+from caching.stored import StoredResponse
 from caching.views import round_trip_of
 from caching.writebehind import record_view
 from core.conditional import etag_for_version
@@ -155,25 +153,9 @@ def task_list_plan(request: Request) -> EntryPlan:
 def task_list(request: Request, *, render: Render) -> Answer:
     """Tasks: `?project=` lists depend on that project's tasks only, `?workspace=` lists on that
     workspace's, other lists on the tasks of every workspace the user belongs to."""
-    trip = round_trip_of(request)
-    if trip is not None:
-        # An invariant (round_trip_of checks it), stated for the type checker.
-        assert trip.entry_key is not None  # noqa: S101  # nosec B101
-        stored = StoredResponse.unpack(trip.entry)
-        if stored is not None:
-            count_hit("task_list")
-        else:
-            stored = StoredResponse.unpack(
-                fill(
-                    cache="task_list",
-                    entry_key=trip.entry_key,
-                    compute=lambda: from_data(render()).pack(),
-                    fresh=_is_stored,
-                )
-            )
-            # An invariant (an invariant, for the type checker), stated for the type checker.
-            assert stored is not None  # noqa: S101  # nosec B101
-        return _answer(request, stored)
+    answered = list_from_round_trip(request, cache="task_list", render=render)
+    if answered is not None:
+        return answered
     roles = workspace_roles(request.user)
     project, workspace = _filters(request)
     if project is not None:

@@ -18,16 +18,44 @@ def workspace_detail_key(workspace_id: int) -> str:
     return f"workspace:{workspace_id}"
 
 
+PROJECT_LIST_PREFIX = "projects:list:"
+
+
 def project_list_key(
     *, visible_workspaces: Iterable[int], query: Sequence[tuple[str, list[str]]], url: str
 ) -> str:
-    return f"projects:list:{keys.digest('projects', sorted(visible_workspaces), query, url)}"
+    """Keyed like the task list: the reader's visibility digest, then the query's. The
+    one-round-trip read builds the same key inside Redis from the cached principal's digest
+    (caching/round_trip.py)."""
+    visibility = keys.visibility_digest(visible_workspaces)
+    return f"{PROJECT_LIST_PREFIX}{visibility}{project_list_key_tail(query=query, url=url)}"
+
+
+def project_list_key_tail(*, query: Sequence[tuple[str, list[str]]], url: str) -> str:
+    return f":{keys.digest('projects', query, url)}"
+
+
+WORKSPACE_LIST_PREFIX = "workspaces:list:"
+# The cached principal's field holding `roles_digest` of the user's roles (accounts/principals.py),
+# from which the one-round-trip read builds the workspace list's key inside Redis.
+PRINCIPAL_ROLES_FIELD = "roles_digest"
+
+
+def roles_digest(roles: Mapping[int, str]) -> str:
+    """Names a reader's roles: readers with the same role in the same workspaces share a
+    workspace list (each workspace in it shows the reader's role)."""
+    return keys.digest("roles", sorted(roles.items()))[:24]
 
 
 def workspace_list_key(
     *, roles: Mapping[int, str], query: Sequence[tuple[str, list[str]]], url: str
 ) -> str:
-    return f"workspaces:list:{keys.digest('workspaces', sorted(roles.items()), query, url)}"
+    tail = workspace_list_key_tail(query=query, url=url)
+    return f"{WORKSPACE_LIST_PREFIX}{roles_digest(roles)}{tail}"
+
+
+def workspace_list_key_tail(*, query: Sequence[tuple[str, list[str]]], url: str) -> str:
+    return f":{keys.digest('workspaces', query, url)}"
 
 
 # --- generations -----------------------------------------------------------------------------
@@ -50,15 +78,21 @@ def project_generation_key(project_id: int) -> str:
     return f"gen:project:{project_id}"
 
 
+WORKSPACE_PROJECTS_GENERATION_PREFIX = "gen:workspace-projects:"
+
+
 def workspace_projects_generation_key(workspace_id: int) -> str:
     """Moves whenever a project of the workspace is created, changed or deleted."""
-    return f"gen:workspace-projects:{workspace_id}"
+    return f"{WORKSPACE_PROJECTS_GENERATION_PREFIX}{workspace_id}"
+
+
+WORKSPACE_GENERATION_PREFIX = "gen:workspace:"
 
 
 def workspace_generation_key(workspace_id: int) -> str:
     """Moves whenever the workspace's own fields change (its detail and every workspace list
     that shows it)."""
-    return f"gen:workspace:{workspace_id}"
+    return f"{WORKSPACE_GENERATION_PREFIX}{workspace_id}"
 
 
 def project_generations(*, project_id: int, workspace_ids: Iterable[int]) -> list[str]:
@@ -77,6 +111,6 @@ def workspace_generations(*, workspace_id: int) -> list[str]:
 # --- families, for operators (manage.py cache_clear --delete) ---------------------------------
 
 keys.register_family("project_detail", "project:*")
-keys.register_family("project_list", "projects:list:*")
+keys.register_family("project_list", f"{PROJECT_LIST_PREFIX}*")
 keys.register_family("workspace_detail", "workspace:*")
-keys.register_family("workspace_list", "workspaces:list:*")
+keys.register_family("workspace_list", f"{WORKSPACE_LIST_PREFIX}*")

@@ -14,16 +14,33 @@ from django.http import Http404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from caching.answers import Answer, Render, cached_list, detail, id_param, page_url, query_of
+from caching.answers import (
+    Answer,
+    Render,
+    cached_list,
+    detail,
+    id_param,
+    list_from_round_trip,
+    page_url,
+    query_of,
+)
 from caching.aside import cached
+from caching.round_trip import EntryPlan
 from workspaces import representations
 from workspaces.cache_keys import (
+    PRINCIPAL_ROLES_FIELD,
+    PROJECT_LIST_PREFIX,
+    WORKSPACE_GENERATION_PREFIX,
+    WORKSPACE_LIST_PREFIX,
+    WORKSPACE_PROJECTS_GENERATION_PREFIX,
     project_detail_key,
     project_generation_key,
     project_list_key,
+    project_list_key_tail,
     workspace_detail_key,
     workspace_generation_key,
     workspace_list_key,
+    workspace_list_key_tail,
     workspace_projects_generation_key,
 )
 from workspaces.queries import membership_roles
@@ -42,7 +59,31 @@ def workspace_roles(user: AbstractBaseUser | AnonymousUser) -> dict[int, str]:
     return membership_roles(user=user)
 
 
+def project_list_plan(request: Request) -> EntryPlan:
+    """The project list's entry for the round trip: keyed by the reader's visibility digest,
+    which the round trip takes from the cached principal; the same key and generations as
+    `project_list` builds."""
+    tail = project_list_key_tail(query=query_of(request), url=page_url(request))
+    workspace = id_param(request.query_params.get("workspace"))
+    if workspace is not None:
+        return EntryPlan(
+            head=PROJECT_LIST_PREFIX,
+            tail=tail,
+            scope="visibility",
+            generations=[workspace_projects_generation_key(workspace)],
+        )
+    return EntryPlan(
+        head=PROJECT_LIST_PREFIX,
+        tail=tail,
+        scope="visibility",
+        per_workspace=WORKSPACE_PROJECTS_GENERATION_PREFIX,
+    )
+
+
 def project_list(request: Request, *, render: Render) -> Answer:
+    answered = list_from_round_trip(request, cache="project_list", render=render)
+    if answered is not None:
+        return answered
     roles = workspace_roles(request.user)
     workspace = id_param(request.query_params.get("workspace"))
     workspaces = [workspace] if workspace is not None else sorted(roles)
@@ -55,8 +96,23 @@ def project_list(request: Request, *, render: Render) -> Answer:
     )
 
 
+def workspace_list_plan(request: Request) -> EntryPlan:
+    """The workspace list's entry for the round trip: keyed by the reader's roles digest, which
+    the round trip takes from the cached principal; the same key and generations as
+    `workspace_list` builds."""
+    return EntryPlan(
+        head=WORKSPACE_LIST_PREFIX,
+        tail=workspace_list_key_tail(query=query_of(request), url=page_url(request)),
+        scope=PRINCIPAL_ROLES_FIELD,
+        per_workspace=WORKSPACE_GENERATION_PREFIX,
+    )
+
+
 def workspace_list(request: Request, *, render: Render) -> Answer:
     """Each workspace shows the user's role in it: the roles are part of the key."""
+    answered = list_from_round_trip(request, cache="workspace_list", render=render)
+    if answered is not None:
+        return answered
     roles = workspace_roles(request.user)
     generations = [workspace_generation_key(w) for w in sorted(roles)]
     base = workspace_list_key(roles=roles, query=query_of(request), url=page_url(request))

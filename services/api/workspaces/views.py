@@ -10,6 +10,7 @@ from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from caching.fast_path import FastListMixin
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from eventstore.filters import AuditFilter
@@ -41,8 +42,11 @@ from workspaces.serializers import (
 from workspaces.throttles import MemberAddThrottle
 
 
-class WorkspaceViewSet(ContractViewSet):
+class WorkspaceViewSet(FastListMixin, ContractViewSet):
     serializer_class = WorkspaceSerializer
+    # The list: one Redis round trip, a hit answered before DRF's dispatch (caching/fast_path.py).
+    list_cache = "workspace_list"
+    list_plan = staticmethod(reads.workspace_list_plan)
 
     def get_queryset(self) -> Any:
         return workspace_list(user=self.request.user)
@@ -211,8 +215,11 @@ class _WorkspaceScopedViewSet(ContractViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProjectViewSet(_WorkspaceScopedViewSet):
+class ProjectViewSet(FastListMixin, _WorkspaceScopedViewSet):
     serializer_class = ProjectSerializer
+    # The list: one Redis round trip, a hit answered before DRF's dispatch (caching/fast_path.py).
+    list_cache = "project_list"
+    list_plan = staticmethod(reads.project_list_plan)
     update_serializer_class = ProjectUpdateSerializer
     filterset_class = ProjectFilter
     ordering_fields = ["id", "name", "created_at", "updated_at"]

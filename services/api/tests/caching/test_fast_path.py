@@ -70,14 +70,27 @@ def _urls(team: Any) -> dict[str, str]:
     return {
         "list": f"/api/v1/tasks/?project={team.project.pk}",
         "detail": f"/api/v1/tasks/{task.pk}/",
+        "projects": "/api/v1/projects/",
+        "projects_of_workspace": f"/api/v1/projects/?workspace={team.workspace.pk}",
+        "workspaces": "/api/v1/workspaces/",
     }
+
+
+# Each read answered before DRF's dispatch on a hit: its route and its cache.
+_READS = {
+    "list": ("/api/v1/tasks/", "task_list"),
+    "detail": ("/api/v1/tasks/<int:pk>/", "task_detail"),
+    "projects": ("/api/v1/projects/", "project_list"),
+    "projects_of_workspace": ("/api/v1/projects/", "project_list"),
+    "workspaces": ("/api/v1/workspaces/", "workspace_list"),
+}
 
 
 def _headers(response: Any) -> dict[str, str]:
     return {k: v for k, v in response.headers.items() if k not in _PER_RESPONSE}
 
 
-@pytest.mark.parametrize("read", ["list", "detail"])
+@pytest.mark.parametrize("read", list(_READS))
 class TestAHit:
     def test_answers_byte_for_byte_what_the_ordinary_path_answers(
         self, team: Any, read: str
@@ -137,10 +150,10 @@ class TestAHit:
         url = _urls(team)[read]
         client = team.client("viewer")
         client.get(url)
-        route = "/api/v1/tasks/" if read == "list" else "/api/v1/tasks/<int:pk>/"
+        route, cache = _READS[read]
         labels = {"service": "api", "method": "GET", "route": route, "status": "200"}
         before = REGISTRY.get_sample_value("http_requests_total", labels) or 0
-        hits = lookups(f"task_{read}", "hit"), lookups("principal", "hit")
+        hits = lookups(cache, "hit"), lookups("principal", "hit")
 
         with caplog.at_level(logging.INFO, logger="api.request"), drf_spies() as spies:
             response = client.get(url, HTTP_X_REQUEST_ID="fast-path-1")
@@ -154,7 +167,7 @@ class TestAHit:
             200,
         )  # type: ignore[attr-defined]
         assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 1
-        assert (lookups(f"task_{read}", "hit"), lookups("principal", "hit")) == (
+        assert (lookups(cache, "hit"), lookups("principal", "hit")) == (
             hits[0] + 1,
             hits[1] + 1,
         )
