@@ -514,9 +514,10 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "costs before the platform does anything of its own. The cached rows' CPU over this row's "
         "is what the platform adds.",
         "- **server floor**: a bare WSGI callable (loadtests/bench/bare_wsgi.py) answering the "
-        "same bytes under the same Gunicorn and nginx: no framework, middleware, log line or "
-        "metrics. The most any Python application behind this Gunicorn answers on the server "
-        "core: a share of the static ceiling that this row does not reach, no Django view can.",
+        "same bytes under the same Gunicorn and nginx: no Django, no middleware, log line or "
+        "metrics. What Gunicorn and nginx alone cost per request on the server core, so the most "
+        "any application behind them can answer there; the framework floor's distance from it "
+        "is what Django and the platform's middleware cost before any view of the platform runs.",
         "",
     ]
     if result.get("commands"):
