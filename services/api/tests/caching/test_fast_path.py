@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY
 from rest_framework.views import APIView
 
 from accounts.tokens import SessionJWTAuthentication
-from caching import fast_path
+from caching import fast_path, round_trip
 from caching.round_trip import RoundTrip
 from caching.stored import StoredResponse
 from tasks.cached_hits import task_detail_hit
@@ -237,3 +237,19 @@ class TestATaskDetailHit:
         assert task_detail_hit(request, trip, stored) is None
         request.principal = {"workspaces": [*workspaces, 8]}
         assert task_detail_hit(request, trip, stored) is not None
+
+
+@pytest.mark.parametrize("read", ["list", "projects", "projects_of_workspace", "workspaces"])
+def test_a_list_stored_without_the_round_trip_is_its_hit(team: Any, read: str) -> None:
+    """The key the script builds from the principal is the key the ordinary path builds in
+    Python (a reader's first request, Redis skipped by the breaker): one entry, not two."""
+    url = _urls(team)[read]
+    client = team.client("viewer")
+    with mock.patch.object(round_trip, "run", return_value=None):
+        assert client.get(url).status_code == 200  # stored under the ordinary path's key
+
+    with drf_spies() as spies, CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+
+    assert spies["initial"].call_count == 0  # a hit, answered before DRF's dispatch
+    assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
