@@ -31,7 +31,7 @@ import itertools
 import os
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,6 +163,14 @@ class EntryPlan:
     per_workspace: str = ""
     # A write-behind view of the object with this id, recorded in this raw Redis hash.
     view: tuple[str, int] | None = None
+
+    def generations_for(self, workspaces: Iterable[int]) -> list[str]:
+        """The entry's generations as the script lists them (the epoch aside), for a reader who
+        sees `workspaces`: what the ordinary path resolves when no round trip read the entry."""
+        per_workspace = (
+            [f"{self.per_workspace}{w}" for w in sorted(workspaces)] if self.per_workspace else []
+        )
+        return [*self.generations, *per_workspace]
 
 
 @dataclass(slots=True)

@@ -157,16 +157,10 @@ def task_list(request: Request, *, render: Render) -> Answer:
     if answered is not None:
         return answered
     roles = workspace_roles(request.user)
-    project, workspace = _filters(request)
-    if project is not None:
-        generations = [project_tasks_generation_key(project)]
-    elif workspace is not None:
-        generations = [workspace_tasks_generation_key(workspace)]
-    else:
-        generations = [workspace_tasks_generation_key(w) for w in sorted(roles)]
     base = keys.task_list_key(
         visible_workspaces=roles, query=_query(request), url=_page_url(request)
     )
+    generations = task_list_plan(request).generations_for(roles)
     return _list(request, cache="task_list", base=base, generations=generations, render=render)
 
 

@@ -85,9 +85,7 @@ def project_list(request: Request, *, render: Render) -> Answer:
     if answered is not None:
         return answered
     roles = workspace_roles(request.user)
-    workspace = id_param(request.query_params.get("workspace"))
-    workspaces = [workspace] if workspace is not None else sorted(roles)
-    generations = [workspace_projects_generation_key(w) for w in workspaces]
+    generations = project_list_plan(request).generations_for(roles)
     base = project_list_key(
         visible_workspaces=roles, query=query_of(request), url=page_url(request)
     )
@@ -114,7 +112,7 @@ def workspace_list(request: Request, *, render: Render) -> Answer:
     if answered is not None:
         return answered
     roles = workspace_roles(request.user)
-    generations = [workspace_generation_key(w) for w in sorted(roles)]
+    generations = workspace_list_plan(request).generations_for(roles)
     base = workspace_list_key(roles=roles, query=query_of(request), url=page_url(request))
     return cached_list(
         request, cache="workspace_list", base=base, generations=generations, render=render
