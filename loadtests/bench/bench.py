@@ -10,9 +10,9 @@ Four ways to answer the same page (one project's first 20 tasks, as JSON over HT
 
 two floors (a plain Django view behind the platform's middleware, and a bare WSGI callable under
 the same Gunicorn, bench/bare_wsgi.py), both answering the same bytes, and, in the same run, the
-cached task detail against a static file of its own size, and two
-commands (a task PATCH, a comment POST) one at a time: Gunicorn CPU per command from /proc and
-the SQL statements of one command (bench/command_queries.py, in-process).
+cached task detail against a static file of its own size, and two commands (a task PATCH, a
+comment POST) one at a time: Gunicorn CPU per command from /proc and the SQL statements of one
+command (bench/command_queries.py, in-process).
 
 Each is measured with wrk (C, one thread, CONNECTIONS keep-alive connections, DURATION seconds
 after a WARMUP), reporting requests/s and p50/p95/p99, and each as a ratio of the ceiling.

@@ -191,14 +191,14 @@ class Cluster:
             value = re.sub(rf"(?<![\d.]){container_port}(?!\d)", str(local_port), value)
         if mounts:
             # One pass, longest path first: a local path is never rewritten again. Nor is this
-            # checkout's own (the image's paths already made local, image_env): a checkout under
-            # a mounted path such as /tmp must not become a path inside the pod's folder.
+            # checkout (its virtualenv included), where image_env already pointed the image's
+            # paths: a checkout under a mounted path such as /tmp stays where it is.
             alternatives = "|".join(re.escape(m) for m in sorted(mounts, key=len, reverse=True))
-            local_paths = (str(ROOT) + "/", str(VENV) + "/")
+            checkout = str(ROOT) + "/"
             original = value
 
             def swap(match: re.Match[str]) -> str:
-                if original.startswith(local_paths, match.start()):
+                if original.startswith(checkout, match.start()):
                     return match[0]
                 return str(mounts[match[1]])
 
