@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,19 +42,19 @@ class DevServer:
         return log_tail(self.log, lines)
 
 
-def _environment(sqlite_path: Path) -> dict[str, str]:
+def _environment(sqlite_path: Path, extra: dict[str, str]) -> dict[str, str]:
     """The caller's environment without anything that would point `make dev` at real servers or
-    other settings: the embedded defaults, as on a fresh machine."""
+    other settings: the embedded defaults, as on a fresh machine (plus `extra`, if a test says)."""
     dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "PYTHONPATH", "MAKEFLAGS"}
     env = {key: value for key, value in os.environ.items() if key not in dropped}
     env["SQLITE_PATH"] = str(sqlite_path)
     env["LOG_LEVEL"] = "WARNING"
-    return env
+    return env | extra
 
 
-@pytest.fixture(scope="module")
-def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    workdir = tmp_path_factory.mktemp("make-dev")
+@contextmanager
+def running_make_dev(workdir: Path, extra_env: dict[str, str] | None = None) -> Iterator[DevServer]:
+    """`make dev` on a free port and its own SQLite file in `workdir`, stopped on exit."""
     port = free_port()
     server = DevServer(port=port, log=workdir / "make-dev.log", started_in=0.0)
     # Its own process group: make, runserver and its reloader, all stopped with SIGINT as Ctrl-C
@@ -62,7 +63,7 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
         "make dev",
         ["make", "--no-print-directory", "dev", f"PORT={port}", "HOST=127.0.0.1"],
         cwd=ROOT,
-        env=_environment(workdir / "db.sqlite3"),
+        env=_environment(workdir / "db.sqlite3", extra_env or {}),
         log=server.log,
     ).start()
     try:
@@ -74,3 +75,9 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
         yield server
     finally:
         process.stop(timeout=STOP_TIMEOUT, signum=signal.SIGINT)
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    with running_make_dev(tmp_path_factory.mktemp("make-dev")) as server:
+        yield server

@@ -29,6 +29,17 @@ else:
     _database = {
         "ENGINE": "core.sqlite",
         "NAME": env("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")),
+        # `make dev` writes from several threads at once (requests on Daphne's thread pool, the
+        # in-process outbox relay). SQLite's default deferred transactions take the write lock
+        # only at their first write; when another connection is committing, that upgrade fails
+        # at once with "database is locked" (SQLite refuses to wait, as waiting could deadlock),
+        # which the API answers as 503. IMMEDIATE takes the write lock when the transaction
+        # begins, where the busy timeout does wait; WAL lets readers go on while one writes.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,  # seconds a transaction waits for the write lock (Python's default: 5)
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        },
     }
 
 DATABASES = {"default": _database}
