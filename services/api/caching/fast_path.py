@@ -73,10 +73,11 @@ class FastReadMixin(RoundTripReadMixin):
 
 class FastListMixin(FastReadMixin):
     """For a viewset whose list is read in the round trip and answered on a hit before DRF's
-    dispatch: `list_plan(request)` names the list's entry, `list_cache` its cache name."""
+    dispatch: `list_plan(request)` names the list's entry (None: the request reads no entry,
+    DRF's dispatch answers it), `list_cache` its cache name."""
 
     list_cache: str
-    list_plan: Callable[[Any], EntryPlan]
+    list_plan: Callable[[Any], EntryPlan | None]
 
     def read_plan(self, request: Any) -> EntryPlan | None:
         return self.list_plan(request) if getattr(self, "action", None) == "list" else None

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
+from caching.fast_path import FastListMixin
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from milestones import commands, reads
@@ -17,10 +18,13 @@ from milestones.queries import milestone_list
 from milestones.serializers import MilestoneSerializer, MilestoneUpdateSerializer
 
 
-class MilestoneViewSet(ContractViewSet):
+class MilestoneViewSet(FastListMixin, ContractViewSet):
     """Workspace members read, create and edit milestones; admins delete them (the commands check
-    the role). Outsiders get 404 for a milestone, an empty list for a project's milestones."""
+    the role). Outsiders get 404 for a milestone, an empty list for a project's milestones.
+    A cached list is answered before DRF's dispatch (`FastListMixin`, reads.py)."""
 
+    list_cache = reads.CACHE
+    list_plan = staticmethod(reads.milestone_list_plan)
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
     ordering_fields = ["id", "name", "due_date", "created_at", "updated_at"]

@@ -27,7 +27,7 @@ from tests.api.test_throttling import rates
 from tests.caching.conftest import Lookups
 from tests.caching.test_round_trip import redis_round_trips
 from tests.conftest import requires_redis
-from tests.factories import LabelFactory, TaskFactory
+from tests.factories import LabelFactory, MilestoneFactory, TaskFactory
 
 pytestmark = [pytest.mark.django_db, requires_redis]
 
@@ -67,12 +67,14 @@ def _urls(team: Any) -> dict[str, str]:
         2, project=team.project, labels=[LabelFactory(workspace=team.workspace)]
     )
     task = TaskFactory(project=team.project)
+    MilestoneFactory.create_batch(2, project=team.project)
     return {
         "list": f"/api/v1/tasks/?project={team.project.pk}",
         "detail": f"/api/v1/tasks/{task.pk}/",
         "projects": "/api/v1/projects/",
         "projects_of_workspace": f"/api/v1/projects/?workspace={team.workspace.pk}",
         "workspaces": "/api/v1/workspaces/",
+        "milestones": f"/api/v1/milestones/?project={team.project.pk}",
     }
 
 
@@ -83,6 +85,7 @@ _READS = {
     "projects": ("/api/v1/projects/", "project_list"),
     "projects_of_workspace": ("/api/v1/projects/", "project_list"),
     "workspaces": ("/api/v1/workspaces/", "workspace_list"),
+    "milestones": ("/api/v1/milestones/", "milestone_list"),
 }
 
 
@@ -199,6 +202,14 @@ class TestLeftToDrf:
         assert spies["initial"].call_count == 1
         assert response.status_code == (406 if "HTTP_ACCEPT" in headers else 200)
 
+    def test_a_milestone_list_without_its_project_is_refused_by_drf(self, team: Any) -> None:
+        client = team.client("viewer")
+        with drf_spies() as spies:
+            response = client.get("/api/v1/milestones/?project=x")
+        assert spies["initial"].call_count == 1  # no entry to read: the filter answers
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "validation_error"
+
     # Committed for real: the cascade's signals move each task's generation after the commit.
     @pytest.mark.django_db(transaction=True)
     def test_a_task_the_reader_may_no_longer_see_is_404(self, team: Any) -> None:
@@ -239,7 +250,9 @@ class TestATaskDetailHit:
         assert task_detail_hit(request, trip, stored) is not None
 
 
-@pytest.mark.parametrize("read", ["list", "projects", "projects_of_workspace", "workspaces"])
+@pytest.mark.parametrize(
+    "read", ["list", "projects", "projects_of_workspace", "workspaces", "milestones"]
+)
 def test_a_list_stored_without_the_round_trip_is_its_hit(team: Any, read: str) -> None:
     """The key the script builds from the principal is the key the ordinary path builds in
     Python (a reader's first request, Redis skipped by the breaker): one entry, not two."""
