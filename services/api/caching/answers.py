@@ -15,9 +15,10 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from caching import keys
+from caching import keys, store
 from caching.aside import cached, count_hit, fill
 from caching.http import etag_for_data, if_none_match, not_modified, with_validators
+from caching.round_trip import EntryPlan
 from caching.stored import StoredResponse, from_data
 from caching.views import round_trip_of
 
@@ -80,6 +81,31 @@ def list_hit(cache: str, stored: StoredResponse) -> HttpResponse:
     """A list's hit answered before DRF's dispatch: the stored bytes, counted."""
     count_hit(cache)
     return stored.response()
+
+
+def cached_entry(
+    request: Request,
+    *,
+    cache: str,
+    plan: EntryPlan,
+    compute: Callable[[], Any],
+    fresh: Callable[[Any], bool],
+) -> Any:
+    """A detail's entry (a value, not stored bytes: its answer is rendered per reader): the one
+    the request's round trip read, or computed under stampede protection when it was missing or
+    not `fresh`; `aside.cached` under the plan's key when no round trip read it."""
+    trip = round_trip_of(request)
+    if trip is None:
+        return cached(
+            cache=cache, base=plan.head, generations=plan.generations, compute=compute, fresh=fresh
+        )
+    # An invariant (round_trip_of checks it), stated for the type checker.
+    assert trip.entry_key is not None  # noqa: S101  # nosec B101
+    value = store.decode(trip.entry)
+    if value is not None and fresh(value):
+        count_hit(cache)
+        return value
+    return fill(cache=cache, entry_key=trip.entry_key, compute=compute, fresh=fresh)
 
 
 def detail(request: Request, data: Mapping[str, Any]) -> Response:

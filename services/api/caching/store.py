@@ -105,11 +105,16 @@ def encode(value: Any) -> bytes:
 
 
 def decode(raw: bytes | str | None) -> Any:
+    """The stored value; None when there is none or it cannot be read (a corrupt value is then
+    recomputed and replaced like a missing one, never answered)."""
     if raw is None:
         return None
     if isinstance(raw, bytes) and raw[:1] == RAW_MARK:
         return raw
-    return caches[ALIAS].client.decode(raw)  # type: ignore[attr-defined]
+    try:
+        return caches[ALIAS].client.decode(raw)  # type: ignore[attr-defined]
+    except Exception:  # unpickling garbage can raise almost any exception type
+        return None
 
 
 class Script:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from caching.answers import (
     Answer,
     Render,
+    cached_entry,
     cached_list,
     detail,
     id_param,
@@ -24,7 +25,6 @@ from caching.answers import (
     page_url,
     query_of,
 )
-from caching.aside import cached
 from caching.round_trip import EntryPlan
 from workspaces import representations
 from workspaces.cache_keys import (
@@ -119,27 +119,46 @@ def workspace_list(request: Request, *, render: Render) -> Answer:
     )
 
 
+def project_detail_plan(project_id: int) -> EntryPlan:
+    """A project's entry for the round trip: the same key and generation `project_detail` reads
+    when no round trip read it."""
+    return EntryPlan(
+        head=project_detail_key(project_id), generations=[project_generation_key(project_id)]
+    )
+
+
 def project_detail(request: Request, *, project_id: int, render: Render) -> Response:
     roles = workspace_roles(request.user)
-    entry = cached(
+    entry = cached_entry(
+        request,
         cache="project_detail",
-        base=project_detail_key(project_id),
-        generations=[project_generation_key(project_id)],
+        plan=project_detail_plan(project_id),
         compute=lambda: representations.project_entry(render()),
+        fresh=representations.is_entry,
     )
     if entry["data"]["workspace"] not in roles:
         raise Http404  # cached for someone else; this user is not in its workspace
     return detail(request, entry["data"])
 
 
+def workspace_detail_plan(workspace_id: int) -> EntryPlan:
+    """A workspace's entry for the round trip: the same key and generation `workspace_detail`
+    reads when no round trip read it."""
+    return EntryPlan(
+        head=workspace_detail_key(workspace_id),
+        generations=[workspace_generation_key(workspace_id)],
+    )
+
+
 def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Response:
     roles = workspace_roles(request.user)
     if workspace_id not in roles:
-        raise Http404
-    entry = cached(
+        raise Http404  # before the entry is looked at (and counted)
+    entry = cached_entry(
+        request,
         cache="workspace_detail",
-        base=workspace_detail_key(workspace_id),
-        generations=[workspace_generation_key(workspace_id)],
+        plan=workspace_detail_plan(workspace_id),
         compute=lambda: representations.workspace_entry(render()),
+        fresh=representations.is_entry,
     )
     return detail(request, representations.workspace_with_role(entry, roles[workspace_id]))

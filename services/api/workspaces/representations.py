@@ -12,6 +12,12 @@ from workspaces.serializers import ProjectSerializer, WorkspaceSerializer
 WORKSPACE_ROLE_FIELD = "role"
 
 
+def is_entry(value: Any) -> bool:
+    """A project's or workspace's entry as these functions build it; anything else found in the
+    cache (an older release's shape, a foreign value) is recomputed, never answered."""
+    return isinstance(value, dict) and isinstance(value.get("data"), dict)
+
+
 def project_entry(data: dict[str, Any]) -> dict[str, Any]:
     return {"data": dict(data)}
 

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from caching.fast_path import FastListMixin
+from caching.round_trip import EntryPlan
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from eventstore.filters import AuditFilter
@@ -47,6 +48,12 @@ class WorkspaceViewSet(FastListMixin, ContractViewSet):
     # The list: one Redis round trip, a hit answered before DRF's dispatch (caching/fast_path.py).
     list_cache = "workspace_list"
     list_plan = staticmethod(reads.workspace_list_plan)
+
+    def read_plan(self, request: Any) -> EntryPlan | None:
+        # A detail is read in the round trip too, and answered by DRF (it shows the reader's role).
+        if self.action == "retrieve":
+            return reads.workspace_detail_plan(self.kwargs["pk"])
+        return super().read_plan(request)
 
     def get_queryset(self) -> Any:
         return workspace_list(user=self.request.user)
@@ -220,6 +227,13 @@ class ProjectViewSet(FastListMixin, _WorkspaceScopedViewSet):
     # The list: one Redis round trip, a hit answered before DRF's dispatch (caching/fast_path.py).
     list_cache = "project_list"
     list_plan = staticmethod(reads.project_list_plan)
+
+    def read_plan(self, request: Any) -> EntryPlan | None:
+        # A detail is read in the round trip too, and answered by DRF (after its visibility check).
+        if self.action == "retrieve":
+            return reads.project_detail_plan(self.kwargs["pk"])
+        return super().read_plan(request)
+
     update_serializer_class = ProjectUpdateSerializer
     filterset_class = ProjectFilter
     ordering_fields = ["id", "name", "created_at", "updated_at"]

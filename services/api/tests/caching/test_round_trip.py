@@ -77,6 +77,13 @@ def _list_key(team: Any, client: Any) -> str:
     return entry_key
 
 
+def _detail_urls(team: Any) -> dict[str, str]:
+    return {
+        "project_detail": f"/api/v1/projects/{team.project.pk}/",
+        "workspace_detail": f"/api/v1/workspaces/{team.workspace.pk}/",
+    }
+
+
 class TestOneRoundTrip:
     def test_a_cached_task_list_is_one_redis_command_and_no_query(
         self, team: Any, lookups: Lookups
@@ -120,6 +127,29 @@ class TestOneRoundTrip:
         assert lookups("task_detail", "hit") == 1
         buffer = store.run("test", lambda r: r.hgetall(task_keys.task_views_buffer_key()))
         assert int(buffer[f"n:{task.pk}".encode()]) == 2
+
+    @pytest.mark.parametrize("read", ["project_detail", "workspace_detail"])
+    def test_a_cached_project_or_workspace_is_one_redis_command_and_no_query(
+        self, team: Any, lookups: Lookups, read: str
+    ) -> None:
+        # given the detail read once (principal and entry stored)
+        url = _detail_urls(team)[read]
+        client = team.client("viewer")
+        first = client.get(url)
+        assert first.status_code == 200
+
+        # when it is read again
+        with redis_round_trips() as sent, CaptureQueriesContext(connection) as queries:
+            second = client.get(url)
+
+        # then one EVALSHA read principal, throttles and entry; DRF answered it (per reader: a
+        # workspace shows the reader's role)
+        assert second.status_code == 200
+        assert (second.content, second["ETag"]) == (first.content, first["ETag"])
+        assert len(sent) == 1, sent
+        assert sent[0].split(b"\r\n")[2].upper() == b"EVALSHA"
+        assert len(queries) == 0, [q["sql"] for q in queries.captured_queries]
+        assert lookups(read, "hit") == 1
 
     def test_the_throttle_is_counted_in_the_round_trip(self, team: Any) -> None:
         client = team.client("viewer")
@@ -212,6 +242,42 @@ class TestStoredBytes:
         assert response.status_code == 200
         assert len(response.json()["results"]) == 2
         assert StoredResponse.unpack(store.get(entry_key)) is not None
+
+    @pytest.mark.parametrize("read", ["project_detail", "workspace_detail"])
+    @pytest.mark.parametrize(
+        "stored",
+        [
+            b"not a pickle",  # corrupt
+            {"etag": '"old"'},  # another shape
+            7,  # a plain integer, as django-redis stores one
+        ],
+    )
+    def test_a_corrupt_or_old_shape_detail_entry_is_recomputed(
+        self, team: Any, read: str, stored: Any
+    ) -> None:
+        # given the detail's entry replaced by something that is not an entry
+        url = _detail_urls(team)[read]
+        client = team.client("viewer")
+        expected = client.get(url).json()
+        base, generation = {
+            "project_detail": (
+                workspace_keys.project_detail_key(team.project.pk),
+                workspace_keys.project_generation_key(team.project.pk),
+            ),
+            "workspace_detail": (
+                workspace_keys.workspace_detail_key(team.workspace.pk),
+                workspace_keys.workspace_generation_key(team.workspace.pk),
+            ),
+        }[read]
+        entry_key, _ = generations.resolve(base, [keys.epoch_key(), generation])
+        store.put(entry_key, stored, 60)
+
+        # when it is read, then it is computed again and the entry repaired
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.json() == expected
+        repaired = store.get(entry_key)
+        assert isinstance(repaired, dict) and repaired["data"]["id"] == expected["id"]
 
     def test_a_corrupt_principal_is_recomputed(self, team: Any) -> None:
         user = team.user("viewer")
