@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import Catalogue, Check, Concern
+from .catalogue import Catalogue, Check, Concern, Input
 from .checks import FAIL, MISSING, PASS, STALE, Finding, judge
 from .evidence import Missing, Run
 from .freshness import Code
@@ -45,10 +45,12 @@ class Assessment:
 
 
 def assess(catalogue: Catalogue, runs: dict[str, Run | Missing], code: Code) -> list[Assessment]:
-    return [_assess(concern, runs, code) for concern in catalogue.concerns]
+    return [_assess(concern, catalogue.inputs, runs, code) for concern in catalogue.concerns]
 
 
-def _assess(concern: Concern, runs: dict[str, Run | Missing], code: Code) -> Assessment:
+def _assess(
+    concern: Concern, inputs: dict[str, Input], runs: dict[str, Run | Missing], code: Code
+) -> Assessment:
     evidence = []
     for check in concern.checks:
         run = runs[check.input]
@@ -58,12 +60,15 @@ def _assess(concern: Concern, runs: dict[str, Run | Missing], code: Code) -> Ass
             continue
         finding = judge(check, run)
         paths = tuple(dict.fromkeys(concern.covers + check.selected_tests))
-        evidence.append(Evidence(check, finding, run, _staleness(run, paths, code)))
+        stale_because = _staleness(run, paths, inputs[check.input].ignores, code)
+        evidence.append(Evidence(check, finding, run, stale_because))
     return Assessment(concern, evidence)
 
 
-def _staleness(run: Run, paths: tuple[str, ...], code: Code) -> str | None:
-    changed = code.changed_since(run.meta, paths)
+def _staleness(
+    run: Run, paths: tuple[str, ...], ignores: tuple[str, ...], code: Code
+) -> str | None:
+    changed = code.changed_since(run.meta, paths, ignores)
     if changed is None:
         commit = run.meta.get("commit")
         if code.tree is None:

@@ -31,6 +31,9 @@ class Input:
     make: str
     what: str
     record: bool = False
+    # Paths the run never executes (the test suite, for a load test): their changes leave its
+    # evidence current.
+    ignores: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,11 @@ def load(path: Path = DEFAULT_PATH) -> Catalogue:
     groups = tuple(data.get("groups", {}).get("order", ()))
     inputs = {
         name: Input(
-            name=name, make=spec["make"], what=spec["what"], record=spec.get("record", False)
+            name=name,
+            make=spec["make"],
+            what=spec["what"],
+            record=spec.get("record", False),
+            ignores=tuple(spec.get("ignores", ())),
         )
         for name, spec in data.get("inputs", {}).items()
     }

@@ -25,14 +25,17 @@ class Code:
         identity = record.code_identity(root)
         return cls(root, identity["commit"], identity["tree"], identity["uncommitted_changes"])
 
-    def changed_since(self, meta: dict, paths: tuple[str, ...]) -> list[str] | None:
-        """The files of `paths` that differ between the run's code and now; None when the run's
-        code cannot be found (no commit recorded, or one this repository does not hold)."""
+    def changed_since(
+        self, meta: dict, paths: tuple[str, ...], ignores: tuple[str, ...] = ()
+    ) -> list[str] | None:
+        """The files of `paths`, less those under `ignores`, that differ between the run's code
+        and now; None when the run's code cannot be found (no commit recorded, or one this
+        repository does not hold)."""
         if self.tree is None:
             return None
         for then in (meta.get("tree"), meta.get("commit")):
             if then and _exists(str(self.root), then):
-                return _diff(str(self.root), then, self.tree, paths)
+                return _diff(str(self.root), then, self.tree, paths, ignores)
         return None
 
 
@@ -42,9 +45,12 @@ def _exists(root: str, revision: str) -> bool:
 
 
 @cache
-def _diff(root: str, then: str, now: str, paths: tuple[str, ...]) -> list[str]:
+def _diff(
+    root: str, then: str, now: str, paths: tuple[str, ...], ignores: tuple[str, ...]
+) -> list[str]:
     # Prose (notes, READMEs) beside the code does not change what the code does.
-    out = _git(root, "diff", "--name-only", then, now, "--", *paths, ":(exclude)*.md")
+    excluded = [f":(exclude){path}" for path in ignores]
+    out = _git(root, "diff", "--name-only", then, now, "--", *paths, ":(exclude)*.md", *excluded)
     return out.splitlines() if out else []
 
 

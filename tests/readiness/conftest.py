@@ -41,6 +41,7 @@ what = "the fault scenarios, shorter"
 make = "make loadtest"
 what = "the load test"
 record = true
+ignores = ["app/tests"]
 
 [inputs.faults]
 make = "make reliability"

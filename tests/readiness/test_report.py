@@ -402,6 +402,21 @@ def test_prose_beside_the_code_does_not_make_evidence_stale(project: Project) ->
     assert project.assess()["auth"].status == PASS
 
 
+def test_code_a_run_never_executes_does_not_make_its_evidence_stale(project: Project) -> None:
+    project.full_run("load", load_result(read__error_rate=(0.0, 0.01, "max", "pass")))
+    project.write("app/tests/test_tasks.py", "def test_create(): pass\n")
+    project.commit("a test beside the code (the load test ignores app/tests)")
+
+    assert project.assess()["errors"].status == PASS
+
+    project.write("app/tasks.py", "TASKS = 2\n")
+    project.commit("the code the load test measured")
+
+    row = project.assess()["errors"]
+    assert row.status == STALE
+    assert row.evidence[0].stale_because == "measured before changes to app/tasks.py"
+
+
 # --- `make report` in a clean clone of this repository -------------------------------------------
 
 
