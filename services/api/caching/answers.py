@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from caching import keys, store
-from caching.aside import cached, count_hit, fill
+from caching.aside import cached, count_hit, fill, found
 from caching.http import etag_for_data, if_none_match, not_modified, with_validators
 from caching.round_trip import EntryPlan
 from caching.stored import StoredResponse, from_data
@@ -101,11 +101,13 @@ def cached_entry(
         )
     # An invariant (round_trip_of checks it), stated for the type checker.
     assert trip.entry_key is not None  # noqa: S101  # nosec B101
-    value = store.decode(trip.entry)
-    if value is not None and fresh(value):
-        count_hit(cache)
-        return value
-    return fill(cache=cache, entry_key=trip.entry_key, compute=compute, fresh=fresh)
+    return found(
+        cache=cache,
+        entry_key=trip.entry_key,
+        value=store.decode(trip.entry),
+        compute=compute,
+        fresh=fresh,
+    )
 
 
 def detail(request: Request, data: Mapping[str, Any]) -> Response:

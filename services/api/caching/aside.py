@@ -42,8 +42,21 @@ def cached(
     except CacheUnavailable:
         CACHE_REQUESTS.labels(cache, MISS).inc()
         return compute()
+    return found(cache=cache, entry_key=entry_key, value=value, compute=compute, fresh=fresh)
+
+
+def found(
+    *,
+    cache: str,
+    entry_key: str,
+    value: Any,
+    compute: Callable[[], Any],
+    fresh: Callable[[Any], bool],
+) -> Any:
+    """The entry read under its resolved key (by `cached` or by a cached read's round trip):
+    `value` when there is one and it is `fresh` (a hit), else computed and stored (`fill`)."""
     if value is not None and fresh(value):
-        CACHE_REQUESTS.labels(cache, HIT).inc()
+        count_hit(cache)
         return value
     return fill(cache=cache, entry_key=entry_key, compute=compute, fresh=fresh)
 
