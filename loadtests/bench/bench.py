@@ -331,6 +331,31 @@ def command_runs(
     return out
 
 
+# The other reads made in the one round trip (tasks/, projects/ and workspaces/ views), each
+# against the static ceiling nearest its size: the lists against the task list's file, the
+# details against the task detail's.
+OTHER_READS = (
+    ("cached-projects", "/api/v1/projects/", "platform, cached project list", "ceiling"),
+    ("cached-project", "/api/v1/projects/{project}/", "platform, cached project detail",
+     "ceiling-detail"),
+    ("cached-workspaces", "/api/v1/workspaces/", "platform, cached workspace list", "ceiling"),
+    ("cached-workspace", "/api/v1/workspaces/{workspace}/", "platform, cached workspace detail",
+     "ceiling-detail"),
+)  # fmt: skip
+
+
+def other_reads(
+    servers: Servers, args: argparse.Namespace, token: str, project: int
+) -> list[dict[str, Any]]:
+    _, body = fetch(f"{BASE}/api/v1/projects/{project}/", token)
+    workspace = json.loads(body)["workspace"]
+    return [
+        measure(label, BASE + path.format(project=project, workspace=workspace), token, args,
+                servers) | {"title": title, "ceiling": ceiling}
+        for label, path, title, ceiling in OTHER_READS
+    ]  # fmt: skip
+
+
 def fresh_token_and_project(args: argparse.Namespace) -> tuple[str, int]:
     subprocess.run(
         [
@@ -507,6 +532,12 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "dispatch, the write-behind view counted inside the round trip, and no PostgreSQL query "
         "(the principal's workspaces say who may see the task, its generation that the entry is "
         "current; until 2026-12-05 a hit asked PostgreSQL for the task's visibility and version).",
+        "- **cached project list, project detail, workspace list, workspace detail**: the other "
+        "reads made in the same one round trip, on a fresh token of the same user: the lists "
+        "answered before DRF's dispatch like the task list; the details answered by DRF from the "
+        "entry the round trip read (it adds the reader's role). Each is compared with the static "
+        "file nearest its size (the lists with the task list's, the details with the task "
+        "detail's).",
         "- **framework floor**: `/api/v1/bench-floor/` (loadtests/bench/baseline_urls.py), a "
         "plain Django function view returning the cached list's bytes behind the platform's "
         "middleware (request id, the request log line and metrics, the error envelope, security "
@@ -641,6 +672,8 @@ def main() -> int:
             | {"title": "platform, cached task detail", "ceiling": "ceiling-detail"}
         )
         commands = command_runs(servers, args, token, detail_path)
+        token, project = fresh_token_and_project(args)
+        variants += other_reads(servers, args, token, project)
         workers = servers.gunicorn_workers()
         token, _ = fresh_token_and_project(args)
         servers.start_gunicorn(CACHE_ENABLED="false")
