@@ -533,11 +533,10 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "(the principal's workspaces say who may see the task, its generation that the entry is "
         "current; until 2026-12-05 a hit asked PostgreSQL for the task's visibility and version).",
         "- **cached project list, project detail, workspace list, workspace detail**: the other "
-        "reads made in the same one round trip, on a fresh token of the same user: the lists "
-        "answered before DRF's dispatch like the task list; the details answered by DRF from the "
-        "entry the round trip read (it adds the reader's role). Each is compared with the static "
-        "file nearest its size (the lists with the task list's, the details with the task "
-        "detail's).",
+        "reads made in the same one round trip and answered before DRF's dispatch, on a fresh "
+        "token of the same user (a workspace's answer is its stored bytes with the reader's role "
+        "put in). Each is compared with the static file nearest its size (the lists with the "
+        "task list's, the details with the task detail's).",
         "- **framework floor**: `/api/v1/bench-floor/` (loadtests/bench/baseline_urls.py), a "
         "plain Django function view returning the cached list's bytes behind the platform's "
         "middleware (request id, the request log line and metrics, the error envelope, security "

@@ -29,7 +29,7 @@ from caching import keys
 from caching.aside import cached
 from caching.metrics import CACHE_REQUESTS
 from caching.principals import ACTIVE, CACHE, MARKER, register_reader, require_from_token
-from workspaces.cache_keys import PRINCIPAL_ROLES_FIELD, roles_digest
+from workspaces.cache_keys import PRINCIPAL_ROLE_MAP_FIELD, PRINCIPAL_ROLES_FIELD, roles_digest
 from workspaces.queries import membership_roles
 from workspaces.reads import CACHED_ROLES_ATTRIBUTE
 
@@ -72,7 +72,7 @@ def _payload(row: tuple[Any, ...], epoch: int, roles: dict[int, str]) -> bytes:
             "values": list(row),
             ACTIVE: bool(values.get("is_active", True)),
             EPOCH: epoch,
-            "roles": {str(w): role for w, role in roles.items()},
+            PRINCIPAL_ROLE_MAP_FIELD: {str(w): role for w, role in roles.items()},
             "workspaces": workspaces,
             "visibility": keys.visibility_digest(workspaces),
             PRINCIPAL_ROLES_FIELD: roles_digest(roles),
@@ -155,6 +155,7 @@ def user_from(payload: dict[str, Any]) -> AbstractBaseUser:
         for (_, is_datetime), value in zip(_cached_fields(), payload["values"], strict=True)
     ]
     user = get_user_model().from_db(DEFAULT_DB_ALIAS, payload["fields"], values)
-    setattr(user, CACHED_ROLES_ATTRIBUTE, {int(w): role for w, role in payload["roles"].items()})
+    roles = payload[PRINCIPAL_ROLE_MAP_FIELD]
+    setattr(user, CACHED_ROLES_ATTRIBUTE, {int(w): role for w, role in roles.items()})
     setattr(user, sessions.EPOCH_ATTRIBUTE, payload[EPOCH])
     return user

@@ -1,14 +1,15 @@
-"""Answers of cached reads, whatever they read: a list kept as stored bytes, a detail kept as
-data, each with its ETag and a 304 for a matching If-None-Match; and the parts of a request that
-go into a list's key. The domain apps' reads.py use them with their own keys and generations.
+"""Answers of cached reads, whatever they read: stored bytes (caching/stored.py), each with its
+ETag and a 304 for a matching If-None-Match; and the parts of a request that go into a list's
+key. The domain apps' reads.py use them with their own keys and generations.
 
 A list whose view reads it in the one round trip (caching/round_trip.py, a `read_plan`) is
 answered from what that trip read (`list_from_round_trip`), or before DRF's dispatch on a hit
-(`list_hit`, caching/fast_path.py)."""
+(`list_hit`, caching/fast_path.py). A detail's entry is the one its trip read (`cached_entry`);
+its app checks who may see it, and answers a hit before DRF's dispatch the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import HttpResponse
@@ -17,7 +18,7 @@ from rest_framework.response import Response
 
 from caching import keys, store
 from caching.aside import cached, count_hit, fill, found
-from caching.http import etag_for_data, if_none_match, not_modified, with_validators
+from caching.http import if_none_match, not_modified
 from caching.round_trip import EntryPlan
 from caching.stored import StoredResponse, from_data
 from caching.views import round_trip_of
@@ -91,9 +92,9 @@ def cached_entry(
     compute: Callable[[], Any],
     fresh: Callable[[Any], bool],
 ) -> Any:
-    """A detail's entry (a value, not stored bytes: its answer is rendered per reader): the one
-    the request's round trip read, or computed under stampede protection when it was missing or
-    not `fresh`; `aside.cached` under the plan's key when no round trip read it."""
+    """A detail's entry (its app makes the reader's answer of it): the one the request's round
+    trip read, or computed under stampede protection when it was missing or not `fresh`;
+    `aside.cached` under the plan's key when no round trip read it."""
     trip = round_trip_of(request)
     if trip is None:
         return cached(
@@ -108,13 +109,6 @@ def cached_entry(
         compute=compute,
         fresh=fresh,
     )
-
-
-def detail(request: Request, data: Mapping[str, Any]) -> Response:
-    etag = etag_for_data(data)
-    if if_none_match(request, etag):
-        return not_modified(etag)
-    return with_validators(Response(data), etag)
 
 
 def id_param(value: str | None) -> int | None:

@@ -1,15 +1,11 @@
 """Conditional GETs: ETags of cached representations and `If-None-Match` answered with 304.
 
 Task details keep the task's version as their ETag (core/conditional.py), which is also what
-If-Match takes. Other cached reads use a digest of the JSON they answer with, computed once when
-the entry is stored, so a 304 costs neither a query of the list nor a rendering."""
+If-Match takes. Other cached reads use a digest of the JSON they answer with (caching/stored.py),
+computed once when the entry is stored, so a 304 costs neither a query nor a rendering."""
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
-import orjson
 from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.request import Request
@@ -18,11 +14,6 @@ from rest_framework.response import Response
 # Clients keep the representation but revalidate it on every use: the answer depends on the
 # user (never for shared caches) and changes whenever someone writes.
 CACHE_CONTROL = "private, no-cache"
-
-
-def etag_for_data(data: Any) -> str:
-    digest = hashlib.blake2b(orjson.dumps(data), digest_size=16).hexdigest()
-    return f'"{digest}"'
 
 
 def if_none_match(request: Request, etag: str) -> bool:
@@ -43,12 +34,6 @@ def _opaque(etag: str) -> str:
 
 def not_modified(etag: str) -> Response:
     response = Response(status=status.HTTP_304_NOT_MODIFIED)
-    response["ETag"] = etag
-    response["Cache-Control"] = CACHE_CONTROL
-    return response
-
-
-def with_validators(response: Response, etag: str) -> Response:
     response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
     return response

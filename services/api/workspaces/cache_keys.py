@@ -39,6 +39,9 @@ WORKSPACE_LIST_PREFIX = "workspaces:list:"
 # The cached principal's field holding `roles_digest` of the user's roles (accounts/principals.py),
 # from which the one-round-trip read builds the workspace list's key inside Redis.
 PRINCIPAL_ROLES_FIELD = "roles_digest"
+# The cached principal's field holding the user's role in each workspace ({"<id>": role}), from
+# which a workspace detail hit takes the reader's role (workspaces/cached_hits.py).
+PRINCIPAL_ROLE_MAP_FIELD = "roles"
 
 
 def roles_digest(roles: Mapping[int, str]) -> str:

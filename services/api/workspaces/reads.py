@@ -12,20 +12,20 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import Http404
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from caching.answers import (
     Answer,
     Render,
+    answer,
     cached_entry,
     cached_list,
-    detail,
     id_param,
     list_from_round_trip,
     page_url,
     query_of,
 )
 from caching.round_trip import EntryPlan
+from caching.stored import StoredResponse
 from workspaces import representations
 from workspaces.cache_keys import (
     PRINCIPAL_ROLES_FIELD,
@@ -127,18 +127,22 @@ def project_detail_plan(project_id: int) -> EntryPlan:
     )
 
 
-def project_detail(request: Request, *, project_id: int, render: Render) -> Response:
+def project_detail(request: Request, *, project_id: int, render: Render) -> Answer:
     roles = workspace_roles(request.user)
-    entry = cached_entry(
-        request,
-        cache="project_detail",
-        plan=project_detail_plan(project_id),
-        compute=lambda: representations.project_entry(render()),
-        fresh=representations.is_entry,
+    stored = StoredResponse.unpack(
+        cached_entry(
+            request,
+            cache="project_detail",
+            plan=project_detail_plan(project_id),
+            compute=lambda: representations.project_entry(render()),
+            fresh=representations.is_project_entry,
+        )
     )
-    if entry["data"]["workspace"] not in roles:
+    # An invariant (computed or accepted by `fresh`), stated for the type checker.
+    assert stored is not None  # noqa: S101  # nosec B101
+    if stored.meta["workspace"] not in roles:
         raise Http404  # cached for someone else; this user is not in its workspace
-    return detail(request, entry["data"])
+    return answer(request, stored)
 
 
 def workspace_detail_plan(workspace_id: int) -> EntryPlan:
@@ -150,7 +154,7 @@ def workspace_detail_plan(workspace_id: int) -> EntryPlan:
     )
 
 
-def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Response:
+def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> Answer:
     roles = workspace_roles(request.user)
     if workspace_id not in roles:
         raise Http404  # before the entry is looked at (and counted)
@@ -159,6 +163,9 @@ def workspace_detail(request: Request, *, workspace_id: int, render: Render) -> 
         cache="workspace_detail",
         plan=workspace_detail_plan(workspace_id),
         compute=lambda: representations.workspace_entry(render()),
-        fresh=representations.is_entry,
+        fresh=representations.is_workspace_entry,
     )
-    return detail(request, representations.workspace_with_role(entry, roles[workspace_id]))
+    stored = representations.with_role(StoredResponse.unpack(entry), roles[workspace_id])
+    # An invariant (computed or accepted by `fresh`), stated for the type checker.
+    assert stored is not None  # noqa: S101  # nosec B101
+    return answer(request, stored)

@@ -10,8 +10,9 @@ from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from caching.fast_path import FastListMixin
-from caching.round_trip import EntryPlan
+from caching.fast_path import FastListMixin, PlainRequest
+from caching.round_trip import EntryPlan, RoundTrip
+from caching.stored import StoredResponse
 from core.requests import AuthenticatedRequest
 from core.viewsets import ContractViewSet
 from eventstore.filters import AuditFilter
@@ -19,6 +20,7 @@ from eventstore.models import Event
 from eventstore.serializers import AuditEventSerializer
 from workspaces import commands, reads
 from workspaces.access import access_require_role
+from workspaces.cached_hits import project_detail_hit, workspace_detail_hit
 from workspaces.filters import LabelFilter, ProjectFilter
 from workspaces.invitation_serializers import InvitationSentSerializer, MemberAddSerializer
 from workspaces.models import Membership, Role
@@ -50,10 +52,17 @@ class WorkspaceViewSet(FastListMixin, ContractViewSet):
     list_plan = staticmethod(reads.workspace_list_plan)
 
     def read_plan(self, request: Any) -> EntryPlan | None:
-        # A detail is read in the round trip too, and answered by DRF (it shows the reader's role).
+        # A detail is read in the round trip too, a hit answered with the reader's role put in.
         if self.action == "retrieve":
             return reads.workspace_detail_plan(self.kwargs["pk"])
         return super().read_plan(request)
+
+    def fast_answer(
+        self, request: PlainRequest, trip: RoundTrip, stored: StoredResponse
+    ) -> HttpResponseBase | None:
+        if self.action == "retrieve":
+            return workspace_detail_hit(request, stored, self.kwargs["pk"])
+        return super().fast_answer(request, trip, stored)
 
     def get_queryset(self) -> Any:
         return workspace_list(user=self.request.user)
@@ -76,7 +85,7 @@ class WorkspaceViewSet(FastListMixin, ContractViewSet):
         workspace = commands.workspace_create(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(workspace).data, status=status.HTTP_201_CREATED)
 
-    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         return reads.workspace_detail(
             request, workspace_id=pk, render=lambda: self.get_serializer(self.get_object()).data
         )
@@ -205,7 +214,7 @@ class _WorkspaceScopedViewSet(ContractViewSet):
         created = self.create_command(actor=request.user, **serializer.validated_data)
         return Response(self.get_serializer(created).data, status=status.HTTP_201_CREATED)
 
-    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         return Response(self.get_serializer(self.get_object()).data)
 
     def partial_update(self, request: AuthenticatedRequest, pk: int) -> Response:
@@ -229,10 +238,17 @@ class ProjectViewSet(FastListMixin, _WorkspaceScopedViewSet):
     list_plan = staticmethod(reads.project_list_plan)
 
     def read_plan(self, request: Any) -> EntryPlan | None:
-        # A detail is read in the round trip too, and answered by DRF (after its visibility check).
+        # A detail is read in the round trip too, a hit answered when the reader may see it.
         if self.action == "retrieve":
             return reads.project_detail_plan(self.kwargs["pk"])
         return super().read_plan(request)
+
+    def fast_answer(
+        self, request: PlainRequest, trip: RoundTrip, stored: StoredResponse
+    ) -> HttpResponseBase | None:
+        if self.action == "retrieve":
+            return project_detail_hit(request, stored)
+        return super().fast_answer(request, trip, stored)
 
     update_serializer_class = ProjectUpdateSerializer
     filterset_class = ProjectFilter
@@ -252,7 +268,7 @@ class ProjectViewSet(FastListMixin, _WorkspaceScopedViewSet):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data).data
 
-    def retrieve(self, request: AuthenticatedRequest, pk: int) -> Response:
+    def retrieve(self, request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         return reads.project_detail(request, project_id=pk, render=lambda: self._visible(pk))
 
     def _visible(self, pk: int) -> Any:

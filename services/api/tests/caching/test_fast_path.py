@@ -28,6 +28,8 @@ from tests.caching.conftest import Lookups
 from tests.caching.test_round_trip import redis_round_trips
 from tests.conftest import requires_redis
 from tests.factories import LabelFactory, MilestoneFactory, TaskFactory
+from workspaces import representations
+from workspaces.cached_hits import project_detail_hit, workspace_detail_hit
 
 pytestmark = [pytest.mark.django_db, requires_redis]
 
@@ -75,6 +77,8 @@ def _urls(team: Any) -> dict[str, str]:
         "projects_of_workspace": f"/api/v1/projects/?workspace={team.workspace.pk}",
         "workspaces": "/api/v1/workspaces/",
         "milestones": f"/api/v1/milestones/?project={team.project.pk}",
+        "project": f"/api/v1/projects/{team.project.pk}/",
+        "workspace": f"/api/v1/workspaces/{team.workspace.pk}/",
     }
 
 
@@ -86,6 +90,8 @@ _READS = {
     "projects_of_workspace": ("/api/v1/projects/", "project_list"),
     "workspaces": ("/api/v1/workspaces/", "workspace_list"),
     "milestones": ("/api/v1/milestones/", "milestone_list"),
+    "project": ("/api/v1/projects/<int:pk>/", "project_detail"),
+    "workspace": ("/api/v1/workspaces/<int:pk>/", "workspace_detail"),
 }
 
 
@@ -223,12 +229,13 @@ class TestLeftToDrf:
         assert response.json()["error"]["code"] == "not_found"
 
 
-class TestATaskDetailHit:
+class TestADetailHit:
     """A hit asks PostgreSQL nothing, so what it trusts instead must refuse what it would."""
 
     @pytest.mark.django_db(transaction=True)
-    def test_a_reader_removed_from_the_workspace_gets_404(self, team: Any) -> None:
-        url = _urls(team)["detail"]
+    @pytest.mark.parametrize("read", ["detail", "project", "workspace"])
+    def test_a_reader_removed_from_the_workspace_gets_404(self, team: Any, read: str) -> None:
+        url = _urls(team)[read]
         client = team.client("viewer")
         assert client.get(url).status_code == 200
         team.viewer.memberships.all().delete()  # outside any command, committed
@@ -248,6 +255,30 @@ class TestATaskDetailHit:
         assert task_detail_hit(request, trip, stored) is None
         request.principal = {"workspaces": [*workspaces, 8]}
         assert task_detail_hit(request, trip, stored) is not None
+
+    @pytest.mark.parametrize("workspaces", [[], [7], ["8"]])
+    def test_a_project_outside_the_principals_workspaces_is_declined(
+        self, workspaces: list[Any]
+    ) -> None:
+        request = fast_path.PlainRequest(HttpRequest())
+        request.principal = {"workspaces": workspaces}
+        stored = StoredResponse(etag='"e"', body=b"{}", meta={"workspace": 8})
+        assert project_detail_hit(request, stored) is None
+        request.principal = {"workspaces": [*workspaces, 8]}
+        assert project_detail_hit(request, stored) is not None
+
+    @pytest.mark.parametrize("roles", [None, {}, {"7": "owner"}, {"8": 3}, ["8"]])
+    def test_a_workspace_the_principal_gives_no_role_in_is_declined(self, roles: Any) -> None:
+        request = fast_path.PlainRequest(HttpRequest())
+        request.principal = {"roles": roles}
+        data = {"id": 8, "name": "W", "description": "", "role": "-"}
+        data |= {"created_at": "t", "updated_at": "t"}
+        stored = StoredResponse.unpack(representations.workspace_entry(data))
+        assert stored is not None
+        assert workspace_detail_hit(request, stored, 8) is None
+        request.principal = {"roles": {"8": "viewer"}}
+        answered = workspace_detail_hit(request, stored, 8)
+        assert answered is not None and b'"role":"viewer"' in answered.content
 
 
 @pytest.mark.parametrize(
