@@ -532,11 +532,6 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "dispatch, the write-behind view counted inside the round trip, and no PostgreSQL query "
         "(the principal's workspaces say who may see the task, its generation that the entry is "
         "current; until 2026-12-05 a hit asked PostgreSQL for the task's visibility and version).",
-        "- **cached project list, project detail, workspace list, workspace detail**: the other "
-        "reads made in the same one round trip and answered before DRF's dispatch, on a fresh "
-        "token of the same user (a workspace's answer is its stored bytes with the reader's role "
-        "put in). Each is compared with the static file nearest its size (the lists with the "
-        "task list's, the details with the task detail's).",
         "- **framework floor**: `/api/v1/bench-floor/` (loadtests/bench/baseline_urls.py), a "
         "plain Django function view returning the cached list's bytes behind the platform's "
         "middleware (request id, the request log line and metrics, the error envelope, security "
@@ -548,8 +543,16 @@ def write_report(result: dict[str, Any], path: Path) -> None:
         "metrics. What Gunicorn and nginx alone cost per request on the server core, so the most "
         "any application behind them can answer there; the framework floor's distance from it "
         "is what Django and the platform's middleware cost before any view of the platform runs.",
-        "",
     ]
+    if any(row["label"] == label for row in rows for label, *_ in OTHER_READS):
+        lines.append(
+            "- **cached project list, project detail, workspace list, workspace detail**: the "
+            "other reads made in the same one round trip and answered before DRF's dispatch, on "
+            "a fresh token of the same user (a workspace's answer is its stored bytes with the "
+            "reader's role put in). Each is compared with the static file nearest its size (the "
+            "lists with the task list's, the details with the task detail's)."
+        )
+    lines.append("")
     if result.get("commands"):
         lines += [
             "## Commands (wrk, one connection, through nginx)",
