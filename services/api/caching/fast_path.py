@@ -56,6 +56,13 @@ class PlainRequest:
         return getattr(self._request, name)
 
 
+def principal_sees(request: PlainRequest, stored: StoredResponse) -> bool:
+    """Whether the entry's workspace (its metadata's `workspace`) is one of the workspaces the
+    reader's cached principal sees: who may read a detail, without a query."""
+    workspace = stored.meta.get("workspace")
+    return isinstance(workspace, int) and workspace in request.principal.get("workspaces", ())
+
+
 class FastReadMixin(RoundTripReadMixin):
     """For a viewset whose reads have a `read_plan`: `fast_answer` answers a hit, or None."""
 

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 
 from caching.answers import list_hit
 from caching.aside import count_hit
-from caching.fast_path import PlainRequest
+from caching.fast_path import PlainRequest, principal_sees
 from caching.round_trip import RoundTrip
 from caching.stored import StoredResponse
 
@@ -27,8 +27,7 @@ def task_detail_hit(
     principal under the user's, which every membership change moves."""
     if settings.WRITEBEHIND_ENABLED and not trip.view_recorded:
         return None  # the ordinary path counts the view
-    workspace = stored.meta.get("workspace")
-    if not isinstance(workspace, int) or workspace not in request.principal.get("workspaces", ()):
+    if not principal_sees(request, stored):
         return None
     count_hit("task_detail")
     return stored.response()

@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from caching.aside import count_hit
-from caching.fast_path import PlainRequest
+from caching.fast_path import PlainRequest, principal_sees
 from caching.stored import StoredResponse
 from workspaces import representations
 from workspaces.cache_keys import PRINCIPAL_ROLE_MAP_FIELD
@@ -20,8 +20,7 @@ def project_detail_hit(request: PlainRequest, stored: StoredResponse) -> HttpRes
     """The stored project when the reader's principal lists its workspace. No query: the entry
     was read under the project's current generation, the principal under the user's, which every
     membership change moves."""
-    workspace = stored.meta.get("workspace")
-    if not isinstance(workspace, int) or workspace not in request.principal.get("workspaces", ()):
+    if not principal_sees(request, stored):
         return None
     count_hit("project_detail")
     return stored.response()

@@ -22,6 +22,8 @@ from workspaces.serializers import ProjectSerializer, WorkspaceSerializer
 WORKSPACE_ROLE_FIELD = "role"
 # What the shape of a workspace entry keeps in its metadata: where the role goes.
 _ROLE_AT = "role_at"
+# What goes before the reader's role in an answer: the field's separator and key.
+_ROLE_KEY = b",%b:" % orjson.dumps(WORKSPACE_ROLE_FIELD)
 
 
 def project_entry(data: dict[str, Any]) -> bytes:
@@ -51,7 +53,7 @@ def workspace_entry(data: dict[str, Any]) -> bytes:
 
 def is_workspace_entry(raw: Any) -> bool:
     """A workspace's entry as `workspace_entry` builds it; anything else is recomputed."""
-    return with_role(StoredResponse.unpack(raw), "") is not None
+    return _role_at(StoredResponse.unpack(raw)) is not None
 
 
 def with_role(stored: StoredResponse | None, role: str) -> StoredResponse | None:
@@ -59,13 +61,19 @@ def with_role(stored: StoredResponse | None, role: str) -> StoredResponse | None
 
     Written here rather than rendered: a hit renders nothing. The bytes are the renderer's
     (orjson's compact JSON) with `,"role":"<role>"` put in: services/api/tests/caching/
-    test_fast_path.py compares them with what the serializer and DRF's renderer answer."""
+    test_detail_entries.py compares them with what the serializer and DRF's renderer make."""
+    role_at = _role_at(stored)
+    if stored is None or role_at is None:
+        return None
+    body = b"".join((stored.body[:role_at], _ROLE_KEY, orjson.dumps(role), stored.body[role_at:]))
+    return StoredResponse(etag=etag_for_body(body), body=body)
+
+
+def _role_at(stored: StoredResponse | None) -> int | None:
     role_at = stored.meta.get(_ROLE_AT) if stored is not None else None
     if stored is None or not isinstance(role_at, int) or not 0 < role_at < len(stored.body):
         return None
-    field = b"%b:%b" % (orjson.dumps(WORKSPACE_ROLE_FIELD), orjson.dumps(role))
-    body = b"".join((stored.body[:role_at], b",", field, stored.body[role_at:]))
-    return StoredResponse(etag=etag_for_body(body), body=body)
+    return role_at
 
 
 def render_project(project_id: int) -> bytes | None:
